@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Both create .venv and install into it when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+
+.PHONY: run test lint bench install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP_RUN) $@
+
+install: $(STAMP_RUN)
+install-dev: $(STAMP_DEV)
+
+run: $(STAMP_RUN)
+	$(BIN)/telnyx-bot run $(ARGS)
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check bot handlers formatting tests bench
+	$(BIN)/ruff format --check bot handlers formatting tests bench
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP_DEV)
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""Telnyx account in Slack: the application core (no Slack payload parsing, no Block Kit)."""

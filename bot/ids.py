@@ -1,0 +1,43 @@
+"""Every slash command, callback_id, action_id and block_id the app registers.
+
+`manifest.yml` is checked against these constants by a test.
+"""
+
+COMMAND = "/telnyx"
+
+# Message shortcuts (manifest: features.shortcuts, type message)
+SHORTCUT_DIAGNOSE_WEBHOOK = "diagnose_webhook_delivery"
+SHORTCUT_LOOKUP_INVOICE = "lookup_invoice"
+MESSAGE_SHORTCUTS = (SHORTCUT_DIAGNOSE_WEBHOOK, SHORTCUT_LOOKUP_INVOICE)
+GLOBAL_SHORTCUTS: tuple[str, ...] = ()
+
+# Buttons
+ACTION_SHARE = "share_in_channel"
+ACTION_REFRESH_BALANCE = "balance_refresh"
+ACTION_REQUEST_TOPUP = "topup_request_open"
+ACTION_INVOICE_DOWNLOAD = "invoice_download"
+ACTION_CHARGES_CSV = "charges_breakdown_csv"
+ACTION_USAGE_NEXT = "usage_next_page"
+ACTION_USAGE_PREV = "usage_prev_page"
+ACTION_USAGE_EXPORT = "usage_export_csv"
+ACTION_WEBHOOK_DETAIL = "webhook_detail"
+ACTION_AUTORECHARGE_EDIT = "autorecharge_edit"
+ACTION_TOPUP_APPROVE = "topup_approve"
+ACTION_TOPUP_DENY = "topup_deny"
+
+# Modals
+VIEW_AUTORECHARGE = "autorecharge_modal"
+VIEW_TOPUP_REQUEST = "topup_request_modal"
+VIEW_TOPUP_DENY = "topup_deny_modal"
+VIEW_TOPUP_APPROVE = "topup_approve_modal"
+
+# Blocks and inputs of the modals
+BLOCK_AR_ENABLED = "ar_enabled"
+BLOCK_AR_THRESHOLD = "ar_threshold"
+BLOCK_AR_AMOUNT = "ar_amount"
+BLOCK_AR_PREFERENCE = "ar_preference"
+BLOCK_AR_INVOICE = "ar_invoice"
+BLOCK_TOPUP_AMOUNT = "topup_amount"
+BLOCK_TOPUP_REASON = "topup_reason"
+BLOCK_DENY_REASON = "deny_reason"
+INPUT = "value"  # the action_id of the single element inside each input block
