@@ -1,0 +1,125 @@
+"""Periods a user may type: `YYYY-MM-DD`, `YYYY-MM`, `today`, `yesterday`, `this-week`, `last-week`,
+`this-month`, `last-month`, `last-N-days`, or two dates `YYYY-MM-DD YYYY-MM-DD` (both days included).
+
+A `Period` is a half-open range of dates [start, end): `end` is the first day NOT included, which is what
+Telnyx's charges endpoints take. Weeks start on Monday. "today" is the UTC date the caller passes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+ACCEPTED = (
+    "`YYYY-MM-DD`, `YYYY-MM`, `today`, `yesterday`, `this-week`, `last-week`, `this-month`, "
+    "`last-month`, `last-N-days` (N from 1 to 366), or two dates `YYYY-MM-DD YYYY-MM-DD`"
+)
+_LAST_N = re.compile(r"^last-(\d{1,4})-days?$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+MAX_LAST_N = 366
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # exclusive
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def start_dt(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=UTC)
+
+    def end_dt(self) -> datetime:
+        return datetime.combine(self.end, time.min, tzinfo=UTC)
+
+
+class PeriodError(ValueError):
+    """A period the user typed that is not accepted; the message says what is accepted."""
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _parse_day(word: str) -> date:
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise PeriodError(f"`{word}` is not a real date (YYYY-MM-DD)") from None
+
+
+def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
+    """Turn one word (or two dates) into a Period; raise PeriodError saying what is accepted."""
+    if len(words) == 2 and all(_DAY.match(w) for w in words):
+        first, last = _parse_day(words[0]), _parse_day(words[1])
+        if last < first:
+            raise PeriodError(f"the range ends ({last}) before it starts ({first})")
+        return Period(first, last + timedelta(days=1), f"{first.isoformat()} to {last.isoformat()}")
+    if len(words) != 1:
+        raise PeriodError(f"`{' '.join(words)}` is not a period")
+    word = words[0].lower()
+    if word == "today":
+        return Period(today, today + timedelta(days=1), "today")
+    if word == "yesterday":
+        y = today - timedelta(days=1)
+        return Period(y, today, "yesterday")
+    if word == "this-week":
+        start = today - timedelta(days=today.weekday())
+        return Period(start, today + timedelta(days=1), "this week")
+    if word == "last-week":
+        this_monday = today - timedelta(days=today.weekday())
+        return Period(this_monday - timedelta(days=7), this_monday, "last week")
+    if word == "this-month":
+        return Period(_month_start(today), today + timedelta(days=1), f"{today:%B %Y} so far")
+    if word == "last-month":
+        start = _month_start(_month_start(today) - timedelta(days=1))
+        return Period(start, _month_start(today), f"{start:%B %Y}")
+    if m := _LAST_N.match(word):
+        n = int(m.group(1))
+        if not 1 <= n <= MAX_LAST_N:
+            raise PeriodError(f"`{word}`: N must be between 1 and {MAX_LAST_N}")
+        return Period(today - timedelta(days=n - 1), today + timedelta(days=1), f"the last {n} days")
+    if _DAY.match(word):
+        d = _parse_day(word)
+        return Period(d, d + timedelta(days=1), d.isoformat())
+    if _MONTH.match(word):
+        try:
+            start = date(int(word[:4]), int(word[5:7]), 1)
+        except ValueError:
+            raise PeriodError(f"`{word}` is not a real month (YYYY-MM)") from None
+        return Period(start, _next_month(start), f"{start:%B %Y}")
+    raise PeriodError(f"`{words[0]}` is not a period")
+
+
+def is_period_word(word: str) -> bool:
+    """Whether a word looks like the start of a period (so commands can tell it from other arguments)."""
+    w = word.lower()
+    return bool(
+        w in {"today", "yesterday", "this-week", "last-week", "this-month", "last-month"}
+        or _LAST_N.match(w)
+        or _DAY.match(w)
+        or _MONTH.match(w)
+    )
+
+
+def split_period(args: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:
+    """Split arguments into (period words, other words): a trailing date pair or one period word."""
+    args = list(args)
+    if len(args) >= 2 and _DAY.match(args[-1]) and _DAY.match(args[-2]):
+        return args[-2:], args[:-2]
+    period = [a for a in args if is_period_word(a)]
+    rest = [a for a in args if not is_period_word(a)]
+    return period, rest

@@ -1,0 +1,96 @@
+"""Settings: every problem listed at once, secrets never shown, the CLI exits 2 without a traceback."""
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_without_anything_configured():
+    s = Settings.from_mapping({})
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.telnyx_base_url == "https://api.telnyx.com/v2"
+    assert s.database_url.startswith("sqlite+aiosqlite:///")
+    assert s.low_balance_threshold == Decimal("50")
+    assert not s.has_slack
+
+
+def test_urls_are_normalised_for_the_clients():
+    s = Settings.from_mapping(
+        {"SLACK_API_URL": "http://127.0.0.1:9/api", "TELNYX_BASE_URL": "http://127.0.0.1:8/v2/"}
+    )
+    assert s.slack_api_url == "http://127.0.0.1:9/api/"  # urljoin needs the slash
+    assert s.telnyx_base_url == "http://127.0.0.1:8/v2"
+    assert (
+        Settings.from_mapping({"DATABASE_URL": "postgresql://u@h/db"}).database_url
+        == "postgresql+asyncpg://u@h/db"
+    )
+
+
+def test_secrets_never_show_in_repr_or_str():
+    s = Settings.from_mapping({"SLACK_BOT_TOKEN": "xoxb-very-secret", "TELNYX_API_KEY": "KEYsupersecret",
+                               "SLACK_SIGNING_SECRET": "sigsecret"})  # fmt: skip
+    for text in (repr(s), str(s)):
+        assert "very-secret" not in text and "supersecret" not in text and "sigsecret" not in text
+    assert s.telnyx_api_key.get_secret_value() == "KEYsupersecret"
+
+
+def test_every_problem_is_listed_at_once_and_no_secret_value_is_echoed():
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping({
+            "SLACK_BOT_TOKEN": "xoxp-user-token-secret",
+            "SLACK_API_URL": "not a url",
+            "LOG_LEVEL": "LOUD",
+            "TELNYX_TIMEOUT": "60",
+            "LOW_BALANCE_THRESHOLD": "lots",
+            "DATABASE_URL": "mysql://root:hunter2@db/x",
+            "ACCESS_POLICY": "/nonexistent/policy.toml",
+        })  # fmt: skip
+    problems = info.value.problems
+    assert len(problems) == 7
+    joined = "\n".join(problems)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "LOG_LEVEL", "TELNYX_TIMEOUT", "LOW_BALANCE_THRESHOLD",
+                 "DATABASE_URL", "ACCESS_POLICY"):  # fmt: skip
+        assert name in joined
+    assert "xoxp-user-token-secret" not in joined and "hunter2" not in joined
+
+
+def _cli(args, env, tmp_path):
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELNYX_", "DATABASE_", "ACCESS_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env={**clean, **env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_cli_config_errors_exit_2_with_one_message_and_no_traceback(tmp_path):
+    result = _cli(["check"], {"SLACK_BOT_TOKEN": "bad-token-value", "LOG_LEVEL": "LOUD"}, tmp_path)
+    assert result.returncode == 2
+    assert "2 problem(s)" in result.stderr
+    assert "SLACK_BOT_TOKEN" in result.stderr and "LOG_LEVEL" in result.stderr
+    assert "Traceback" not in result.stderr and "bad-token-value" not in result.stderr
+
+
+def test_cli_reads_dotenv_and_the_environment_wins(tmp_path):
+    (tmp_path / ".env").write_text("LOG_LEVEL=LOUD\nTELNYX_TIMEOUT=99\n")
+    result = _cli(["check"], {"LOG_LEVEL": "INFO"}, tmp_path)
+    assert result.returncode == 2
+    assert "TELNYX_TIMEOUT" in result.stderr and "LOG_LEVEL" not in result.stderr
+
+
+def test_env_example_documents_every_setting():
+    from bot.config import DOCUMENTED
+
+    text = (ROOT / ".env.example").read_text()
+    names = {line.split("=", 1)[0] for line in text.splitlines() if line and not line.startswith("#")}
+    assert names == set(DOCUMENTED)
