@@ -1,0 +1,61 @@
+"""The sandbox's settings and the fault knob, both plain dataclasses so tests build them inline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+DEFAULT_API_KEY = "KEYSANDBOX"
+FAULT_STATUSES = (429, 500, 502, 503, 504)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to do to requests under a path prefix: delay them, fail them, or hold them open.
+
+    `status` answers that error with a Telnyx error body (429 adds `Retry-After: retry_after`);
+    `times` limits the error or hang to the next N matching requests (None = every one).
+    Latency applies to every matching request, before the answer or the error.
+    """
+
+    latency: float = 0.0
+    jitter: float = 0.0
+    status: int | None = None
+    retry_after: float | None = None
+    hang: bool = False
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.latency < 0 or self.jitter < 0:
+            raise ValueError("latency and jitter are seconds, 0 or more")
+        if self.status is not None and self.status not in FAULT_STATUSES:
+            raise ValueError(f"status must be one of {FAULT_STATUSES}, not {self.status}")
+        if self.retry_after is not None and self.retry_after < 0:
+            raise ValueError("retry_after is seconds, 0 or more")
+        if self.times is not None and self.times < 1:
+            raise ValueError("times must be 1 or more, or None for always")
+
+    @property
+    def fails(self) -> bool:
+        """True when the fault answers an error or hangs rather than only adding latency."""
+        return self.status is not None or self.hang
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How a sandbox starts. `now` anchors the generated data (None: the current time at start)."""
+
+    api_key: str = field(default=DEFAULT_API_KEY, repr=False)
+    seed: int = 7
+    now: datetime | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    # strict: a request that breaks the spec is refused with the real API's 4xx, not only recorded.
+    strict: bool = True
+    faults: dict[str, Fault] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.now is not None and self.now.tzinfo is None:
+            raise ValueError("SandboxConfig.now must be timezone-aware (UTC)")
+        if not self.api_key:
+            raise ValueError("SandboxConfig.api_key must not be empty")

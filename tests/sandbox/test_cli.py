@@ -1,0 +1,63 @@
+"""`python -m bot.sandbox` (what `telnyx-bot sandbox` runs) serves with its flags, and stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+import httpx
+import pytest
+
+from bot.sandbox import Fault, add_cli
+from bot.sandbox.cli import config_from_args
+from tests.sandbox.conftest import TLS
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_cli(parser.add_subparsers())
+    return parser.parse_args(["sandbox", *argv])
+
+
+def test_flags_become_a_config() -> None:
+    args = parse("--port", "0", "--api-key", "KEYX", "--seed", "3", "--latency", "0.2", "--jitter", "0.1",
+                 "--fault", "/v2/balance=503", "--fault", "/v2/invoices=429")  # fmt: skip
+    cfg = config_from_args(args)
+    assert (cfg.port, cfg.api_key, cfg.seed, cfg.strict) == (0, "KEYX", 3, True)
+    assert cfg.faults == {
+        "/v2/": Fault(latency=0.2, jitter=0.1),
+        "/v2/balance": Fault(latency=0.2, jitter=0.1, status=503),
+        "/v2/invoices": Fault(latency=0.2, jitter=0.1, status=429),
+    }
+    assert args.func.__name__ == "run"
+
+
+@pytest.mark.parametrize("bad", ["/v2/balance", "balance=503", "/v2/balance=abc", "/v2/balance=418"])
+def test_bad_fault_flags_are_refused(bad: str) -> None:
+    with pytest.raises(SystemExit):
+        parse("--fault", bad)
+
+
+async def test_serves_until_interrupted() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.sandbox", "--port", "0", "--api-key", "KEYCLI", "--fault", "/v2/balance=503",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        base_url = first.rsplit(" ", 1)[1].strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v2")
+        rest = [(await asyncio.wait_for(process.stdout.readline(), 5)).decode() for _ in range(3)]
+        assert "TELNYX_API_KEY=KEYCLI" in rest[1]
+        async with httpx.AsyncClient(headers={"Authorization": "Bearer KEYCLI"}, verify=TLS) as client:
+            assert (await client.get(base_url + "/balance")).status_code == 503
+            assert (await client.get(base_url + "/user_tags")).status_code == 200
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
