@@ -1,0 +1,19 @@
+"""The one gateway to Telnyx (the official SDK underneath): timeouts, typed answers, errors, payment safety.
+
+`TelnyxGateway` is all the rest of the bot uses; SDK types and exceptions never leave this package.
+"""
+
+from bot.cache import Fresh
+from bot.telnyx_client.gateway import PAYMENT_PATH, TelnyxGateway
+from bot.telnyx_client.queries import DATE_RANGES, RECORD_TYPES, WEBHOOK_STATUSES
+from bot.telnyx_client.transport import MAX_TIMEOUT
+
+__all__ = [
+    "DATE_RANGES",
+    "MAX_TIMEOUT",
+    "PAYMENT_PATH",
+    "RECORD_TYPES",
+    "WEBHOOK_STATUSES",
+    "Fresh",
+    "TelnyxGateway",
+]

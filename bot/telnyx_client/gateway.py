@@ -1,0 +1,291 @@
+"""TelnyxGateway: the 13 account operations over one `AsyncTelnyx`, typed, cached, errors mapped.
+
+Reads get one time budget (`timeout`, at most 10 s) including one retry (see transport.py). Writes are
+sent once. The payment goes to `{base_url}/payment/stored_payment_transactions` with retries off: the
+SDK's own `payment.create_stored_payment_transaction` posts to `/v2/v2/...` and would retry a charge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import aclosing
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import telnyx
+
+from bot import telnyx_parse as parse
+from bot.cache import Fresh
+from bot.models import (
+    AuditEventPage,
+    AutoRechargeChange,
+    AutoRechargePrefs,
+    Balance,
+    ChargesBreakdown,
+    ChargesSummary,
+    DetailRecord,
+    DetailRecordPage,
+    Invoice,
+    InvoicePage,
+    PaymentResult,
+    UserTags,
+    WebhookDelivery,
+    WebhookDeliveryPage,
+)
+from bot.telnyx_client import queries as q
+from bot.telnyx_client.failures import invalid, log_orphaned_payment, map_error, map_payment_error
+from bot.telnyx_client.pages import OnPage, in_order, notify
+from bot.telnyx_client.transport import TelnyxTransport
+
+logger = logging.getLogger("bot.telnyx_client")
+
+PAYMENT_PATH = "/payment/stored_payment_transactions"  # relative to base_url: {base}/payment/...
+
+
+class TelnyxGateway(TelnyxTransport):
+    """Typed, cached, error-mapped access to the Telnyx account API; one connection pool per instance."""
+
+    # --- account-wide reads: shared by concurrent callers, then cached for cache_ttl -----------------
+
+    async def balance(self) -> Fresh[Balance]:
+        """The account balance."""
+        call = self._client.balance.with_raw_response.retrieve
+        return await self.cache.get(
+            ("balance",), lambda: self._read("balance", lambda t: call(timeout=t), parse.balance)
+        )
+
+    async def auto_recharge_prefs(self) -> Fresh[AutoRechargePrefs]:
+        """The auto-recharge preferences."""
+        call = self._client.payment.auto_recharge_prefs.with_raw_response.list
+        what = "auto-recharge settings"
+        return await self.cache.get(
+            ("auto_recharge",), lambda: self._read(what, lambda t: call(timeout=t), parse.auto_recharge_prefs)
+        )
+
+    async def invoices(self, *, page: int = 1, size: int = 20) -> Fresh[InvoicePage]:
+        """One page of invoices, newest first (cached per page and size)."""
+        q.check_page(page, size, 250)
+        call = self._client.invoices.with_raw_response.list
+
+        def fetch() -> Awaitable[InvoicePage]:
+            return self._read(
+                "invoices",
+                lambda t: call(page_number=page, page_size=size, sort="-period_start", timeout=t),
+                lambda body: parse.invoice_page(body, number=page, size=size),
+            )
+
+        return await self.cache.get(("invoices", page, size), fetch)
+
+    async def user_tags(self, starts_with: str | None = None) -> Fresh[UserTags]:
+        """Number and outbound-profile tags, optionally by prefix (cached per prefix)."""
+        query: dict[str, Any] = {"filter": {"starts_with": starts_with}} if starts_with else {}
+        call = self._client.user_tags.with_raw_response.list
+        return await self.cache.get(
+            ("tags", starts_with or ""),
+            lambda: self._read("tags", lambda t: call(**query, timeout=t), parse.user_tags),
+        )
+
+    # --- writes: sent once, never retried; the cached reads they change are dropped whatever happens ---
+
+    async def update_auto_recharge_prefs(self, change: AutoRechargeChange) -> AutoRechargePrefs:
+        """PATCH only the fields set in `change`."""
+        body = {
+            name: q.amount_text(value, name, allow_zero=True) if isinstance(value, Decimal) else value
+            for name, value in change.model_dump(exclude_none=True).items()
+        }
+        if not body:
+            raise invalid("Nothing to change: give at least one setting.", None)
+        try:
+            raw = await self._client.payment.auto_recharge_prefs.with_raw_response.update(**body)
+            answer = await raw.read()
+        except telnyx.APIError as exc:
+            raise map_error(exc, "auto-recharge settings") from None
+        finally:
+            # Even a failed or timed-out PATCH may have been applied: never serve the old value after it.
+            self.cache.invalidate("auto_recharge")
+        return self._build("auto-recharge settings", parse.auto_recharge_prefs, answer)
+
+    async def create_payment(self, amount: Decimal) -> PaymentResult:
+        """Charge the stored payment method once: never retried; a lost answer is PaymentOutcomeUnknown."""
+        body = {"amount": q.amount_text(amount, "amount", allow_zero=False)}
+        # Shielded: if the caller is cancelled mid-flight, the charge still gets its answer and is logged,
+        # instead of being cut off into an unknown outcome nobody hears about.
+        sending = asyncio.ensure_future(self._pay(body))
+        try:
+            return await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            sending.add_done_callback(log_orphaned_payment)
+            raise
+
+    async def _pay(self, body: dict[str, str]) -> PaymentResult:
+        logger.info("Telnyx payment: sending %s (once, no retry)", body["amount"])
+        try:
+            response = await self._payment_client.post(PAYMENT_PATH, body=body, cast_to=httpx.Response)
+        except telnyx.APIError as exc:
+            raise map_payment_error(exc) from None
+        finally:
+            self.cache.invalidate("balance")  # any outcome, even unknown, may have moved the balance
+        try:
+            result = parse.payment(parse.load_json(response.content))
+        except (ValueError, KeyError, TypeError):
+            logger.exception("Telnyx payment: HTTP %s, but the answer is unreadable", response.status_code)
+            raise map_payment_error(None) from None
+        logger.info(
+            "Telnyx payment %s: %s %s %s", result.id, result.amount, result.currency, result.processor_status
+        )
+        return result
+
+    # --- per-request reads -----------------------------------------------------------------------------
+
+    async def invoice(self, invoice_id: str, *, link: bool = False) -> Invoice:
+        """One invoice; `link=True` adds a short-lived download URL (so this is never cached)."""
+        invoice_id = q.require_uuid(invoice_id, "invoice")
+        query: dict[str, Any] = {"action": "link"} if link else {}
+        call = self._client.invoices.with_raw_response.retrieve
+        return await self._read(
+            "invoice", lambda t: call(invoice_id, **query, timeout=t), parse.invoice_detail
+        )
+
+    async def charges_summary(self, start: date, end: date) -> ChargesSummary:
+        """Charges summary for [start, end), at most 31 days."""
+        q.check_span(start, end)
+        call = self._client.charges_summary.with_raw_response.retrieve
+        return await self._read(
+            "charges summary",
+            lambda t: call(start_date=start.isoformat(), end_date=end.isoformat(), timeout=t),
+            parse.charges_summary,
+        )
+
+    async def charges_breakdown(self, start: date, end: date | None = None) -> ChargesBreakdown:
+        """Per-number charges for [start, end); without `end` Telnyx reports one month."""
+        query: dict[str, Any] = {"start_date": start.isoformat()}
+        if end is not None:
+            q.check_span(start, end)
+            query["end_date"] = end.isoformat()
+        call = self._client.charges_breakdown.with_raw_response.retrieve
+        return await self._read(
+            "charges breakdown", lambda t: call(**query, timeout=t), parse.charges_breakdown
+        )
+
+    async def detail_records(
+        self,
+        record_type: str,
+        *,
+        filters: dict[str, str] | None = None,
+        date_range: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        page: int = 1,
+        size: int = 20,
+        sort: str | None = None,
+    ) -> DetailRecordPage:
+        """One page of usage records of one type.
+
+        `filters` are extra `filter[...]` fields: {"status": "failed", "cld[contains]": "555"}.
+        """
+        q.check_page(page, size, 50)
+        query = q.detail_record_filter(record_type, filters, date_range, start, end)
+        return await self._detail_page(query, page, size, sort)
+
+    async def _detail_page(
+        self, query: dict[str, Any], page: int, size: int, sort: str | None
+    ) -> DetailRecordPage:
+        extra: dict[str, Any] = {"sort": [sort]} if sort else {}
+        call = self._client.detail_records.with_raw_response.list
+        return await self._read(
+            "usage records",
+            lambda t: call(filter=query, page_number=page, page_size=size, **extra, timeout=t),
+            lambda body: parse.detail_record_page(body, number=page, size=size),
+        )
+
+    async def iter_detail_records(
+        self,
+        record_type: str,
+        *,
+        filters: dict[str, str] | None = None,
+        date_range: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        size: int = 50,
+        sort: str | None = None,
+        on_page: OnPage | None = None,
+    ) -> AsyncIterator[DetailRecord]:
+        """Every matching record, in order, for an export: pages after the first load `export_concurrency`
+        at a time, and only a few pages are ever held, however many records there are.
+
+        `on_page(number, total_pages)` is called as each page is handed out. Use `contextlib.aclosing`
+        when stopping early so that pages still loading are cancelled at once.
+        """
+        q.check_page(1, size, 50)
+        query = q.detail_record_filter(record_type, filters, date_range, start, end)
+        first = await self._detail_page(query, 1, size, sort)
+        total = max(1, first.page.total_pages)
+        await notify(on_page, 1, total)
+        for record in first.records:
+            yield record
+        del first
+        pages = in_order(lambda n: self._detail_page(query, n, size, sort), 2, total, self.export_concurrency)
+        async with aclosing(pages):
+            async for number, page in pages:
+                await notify(on_page, number, total)
+                for record in page.records:
+                    yield record
+
+    async def audit_events(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        page: int = 1,
+        size: int = 20,
+        sort: str = "desc",
+    ) -> AuditEventPage:
+        """One page of the account's audit log, newest first by default."""
+        q.check_page(page, size, 250)
+        if sort not in ("asc", "desc"):
+            raise invalid("Sort must be asc or desc.", "sort")
+        window = {
+            k: q.iso(v)
+            for k, v in (("created_after", created_after), ("created_before", created_before))
+            if v
+        }
+        extra: dict[str, Any] = {"filter": window} if window else {}
+        call = self._client.audit_events.with_raw_response.list
+        return await self._read(
+            "audit log",
+            lambda t: call(page_number=page, page_size=size, sort=sort, **extra, timeout=t),
+            lambda body: parse.audit_event_page(body, number=page, size=size),
+        )
+
+    async def webhook_deliveries(
+        self,
+        *,
+        status: str | None = None,
+        event_type: str | None = None,
+        started_after: datetime | None = None,
+        started_before: datetime | None = None,
+        page: int = 1,
+        size: int = 20,
+    ) -> WebhookDeliveryPage:
+        """One page of webhook deliveries, optionally by status, event type and start time."""
+        q.check_page(page, size, 250)
+        window = q.webhook_filter(status, event_type, started_after, started_before)
+        extra: dict[str, Any] = {"filter": window} if window else {}
+        call = self._client.webhook_deliveries.with_raw_response.list
+        return await self._read(
+            "webhook deliveries",
+            lambda t: call(page_number=page, page_size=size, **extra, timeout=t),
+            lambda body: parse.webhook_delivery_page(body, number=page, size=size),
+        )
+
+    async def webhook_delivery(self, delivery_id: str) -> WebhookDelivery:
+        """One webhook delivery with all its attempts."""
+        delivery_id = q.require_uuid(delivery_id, "webhook delivery")
+        call = self._client.webhook_deliveries.with_raw_response.retrieve
+        return await self._read(
+            "webhook delivery", lambda t: call(delivery_id, timeout=t), parse.webhook_delivery_detail
+        )

@@ -1,0 +1,152 @@
+"""Input checks and query shapes, done before calling Telnyx so a mistake gets a clear answer, not a 400.
+
+Query dicts here are the SDK's params (`filter` nested dicts the SDK sends as deepObject
+`filter[a][b]=v`; `page_number`/`page_size` it sends as `page[number]`/`page[size]`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.telnyx_client.failures import invalid
+
+RECORD_TYPES = (
+    "ai-voice-assistant", "amd", "call-control", "conference", "conference-participant", "embedding", "fax",
+    "inference", "inference-speech-to-text", "media_storage", "media-streaming", "messaging",
+    "noise-suppression", "recording", "sip-trunking", "siprec-client", "stt", "tts", "verify", "webrtc",
+    "wireless",
+)  # fmt: skip
+DATE_RANGES = (
+    "yesterday", "today", "tomorrow", "last_week", "this_week", "next_week", "last_month", "this_month",
+    "next_month",
+)  # fmt: skip
+WEBHOOK_STATUSES = ("delivered", "failed")
+MAX_REPORT_DAYS = 31
+_LAST_N_DAYS = re.compile(r"^last_[1-9][0-9]{0,2}_days$")
+# Voice and conference records have no created_at (Telnyx answers 400 to a filter on it): use started_at.
+_STARTED_AT_TYPES = frozenset(
+    {"call-control", "sip-trunking", "webrtc", "conference", "conference-participant"}
+)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_FILTER_KEY = re.compile(r"^([A-Za-z0-9_.-]+)(?:\[([A-Za-z_]+)\])?$")  # status, cld[contains]
+_RESERVED = frozenset({"record_type", "date_range"})
+_CENT = Decimal("0.01")
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO 8601 ending in Z; a naive datetime is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def require_uuid(value: str, what: str) -> str:
+    """The id, stripped; anything but a UUID never reaches a URL path."""
+    value = value.strip()
+    if not _UUID.match(value):
+        raise invalid(
+            f"`{value[:80]}` is not a {what} id.", "id", f"A {what} id looks like 48eff763-ea80-4345-..."
+        )
+    return value
+
+
+def check_page(page: int, size: int, max_size: int) -> None:
+    """Page number >= 1 and 1 <= size <= the operation's maximum."""
+    if page < 1:
+        raise invalid("The page number must be 1 or more.", "page[number]")
+    if not 1 <= size <= max_size:
+        raise invalid(f"The page size must be between 1 and {max_size}.", "page[size]")
+
+
+def check_span(start: date, end: date) -> None:
+    """A report range: end after start (end is exclusive), at most 31 days."""
+    if end <= start:
+        raise invalid("The end date must be after the start date.", "end_date")
+    if (end - start).days > MAX_REPORT_DAYS:
+        raise invalid(
+            f"Telnyx reports at most {MAX_REPORT_DAYS} days at once: pick a shorter range.", "end_date"
+        )
+
+
+def amount_text(amount: Decimal, field: str, *, allow_zero: bool) -> str:
+    """A money amount as Telnyx wants it, dollars and cents ("120.00"); sub-cent or negative is refused."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise invalid("The amount must be a number like 120.00.", field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise invalid(
+            "The amount must be more than zero." if not allow_zero else "The amount cannot be negative.",
+            field,
+        )
+    if amount != amount.quantize(_CENT):
+        raise invalid("The amount cannot have fractions of a cent.", field)
+    return f"{amount.quantize(_CENT):f}"
+
+
+def detail_record_filter(
+    record_type: str,
+    filters: dict[str, str] | None,
+    date_range: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> dict[str, Any]:
+    """The `filter` deepObject for GET /detail_records: record type, extra fields, date range or span."""
+    if record_type not in RECORD_TYPES:
+        raise invalid(
+            f"`{record_type[:40]}` is not a record type.",
+            "filter[record_type]",
+            "One of: " + ", ".join(RECORD_TYPES),
+        )
+    query: dict[str, Any] = {"record_type": record_type}
+    if date_range is not None:
+        if date_range not in DATE_RANGES and not _LAST_N_DAYS.match(date_range):
+            raise invalid(
+                f"`{date_range[:40]}` is not a date range.",
+                "filter[date_range]",
+                "One of: " + ", ".join(DATE_RANGES) + ", or last_N_days (e.g. last_7_days).",
+            )
+        query["date_range"] = date_range
+    if start is not None or end is not None:
+        if start is not None and end is not None and end <= start:
+            raise invalid("The end must be after the start.", "filter[created_at]")
+        field = "started_at" if record_type in _STARTED_AT_TYPES else "created_at"
+        query[field] = {k: iso(v) for k, v in (("gte", start), ("lte", end)) if v is not None}
+    plain: dict[str, str] = {}
+    operators: dict[str, dict[str, str]] = {}
+    for key, value in (filters or {}).items():
+        match = _FILTER_KEY.match(key)
+        if match is None or match.group(1) in _RESERVED or match.group(1) in query:
+            raise invalid(f"`{key[:40]}` cannot be used as a filter here.", f"filter[{key[:40]}]")
+        name, operator = match.groups()
+        if operator:
+            operators.setdefault(name, {})[operator] = str(value)
+        else:
+            plain[name] = str(value)
+    clash = sorted(plain.keys() & operators.keys())
+    if clash:  # filter[cld]=x and filter[cld][contains]=y cannot both go on the wire
+        raise invalid(f"`{clash[0]}` is filtered twice.", f"filter[{clash[0]}]")
+    return query | plain | operators
+
+
+def webhook_filter(
+    status: str | None,
+    event_type: str | None,
+    started_after: datetime | None,
+    started_before: datetime | None,
+) -> dict[str, Any]:
+    """The `filter` deepObject for GET /webhook_deliveries."""
+    query: dict[str, Any] = {}
+    if status is not None:
+        if status not in WEBHOOK_STATUSES:
+            raise invalid(
+                f"`{status[:40]}` is not a delivery status.", "filter[status][eq]", "delivered or failed"
+            )
+        query["status"] = {"eq": status}
+    if event_type:
+        query["event_type"] = event_type
+    started = {k: iso(v) for k, v in (("gte", started_after), ("lte", started_before)) if v is not None}
+    if started:
+        query["started_at"] = started
+    return query

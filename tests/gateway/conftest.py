@@ -1,0 +1,38 @@
+"""A Telnyx sandbox on 127.0.0.1 and a gateway pointed at it, fresh for every test."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.sandbox import Sandbox, SandboxConfig
+from bot.telnyx_client import TelnyxGateway
+
+KEY = "KEYSANDBOX"
+TIMEOUT = 2.0
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A running sandbox; every request the bot sent must have matched the contract."""
+    async with Sandbox(SandboxConfig(api_key=KEY, seed=7)) as sb:
+        yield sb
+        sb.assert_requests_valid()
+
+
+@pytest.fixture
+async def gateway(sandbox: Sandbox) -> AsyncIterator[TelnyxGateway]:
+    """A gateway with a short timeout and a 10 s cache."""
+    async with TelnyxGateway(KEY, sandbox.base_url, timeout=TIMEOUT, cache_ttl=10) as gw:
+        yield gw
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A base URL on 127.0.0.1 where nothing listens: connecting is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v2"
