@@ -16,6 +16,7 @@ ACTION_SHARE = "share_in_channel"
 ACTION_REFRESH_BALANCE = "balance_refresh"
 ACTION_REQUEST_TOPUP = "topup_request_open"
 ACTION_INVOICE_DOWNLOAD = "invoice_download"
+ACTION_INVOICE_LINK = "invoice_link_open"  # the link button itself: Slack still sends a click, ack only
 ACTION_CHARGES_CSV = "charges_breakdown_csv"
 ACTION_USAGE_NEXT = "usage_next_page"
 ACTION_USAGE_PREV = "usage_prev_page"

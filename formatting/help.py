@@ -1,0 +1,97 @@
+"""`/telnyx help`, unknown commands and usage errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import Block
+
+from bot import ids
+from formatting.layout import context, fallback, header, pack_lines, section
+from formatting.text import escape, escape_truncated, inline_code, showing
+
+MAX_HELP_BLOCKS = 8
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    """One command in the help: how to call it, what it does, an example."""
+
+    usage: str
+    description: str
+    example: str
+
+
+def command(text: str) -> str:
+    """`text` as a full slash command: "balance" -> "/telnyx balance"."""
+    text = " ".join(text.split())
+    return text if text.startswith("/") else f"{ids.COMMAND} {text}".strip()
+
+
+def _entry_line(entry: HelpEntry) -> str:
+    line = f"{inline_code(command(entry.usage), 150)} — {escape_truncated(entry.description, 400)}"
+    if entry.example:
+        line += f"\n      e.g. {inline_code(command(entry.example), 150)}"
+    return line
+
+
+def help_blocks(entries: Sequence[HelpEntry]) -> list[Block]:
+    """Every command with what it does and an example."""
+    blocks: list[Block] = [header("Telnyx in Slack")]
+    lines = [_entry_line(e) for e in entries]
+    entry_blocks, shown = pack_lines(lines, max_blocks=MAX_HELP_BLOCKS)
+    blocks.extend(entry_blocks)
+    if shown < len(lines):
+        blocks.append(context(showing(shown, len(lines), "command")))
+    blocks.append(context("Answers are only visible to you until you press *Share in channel*."))
+    return blocks
+
+
+def help_text(entries: Sequence[HelpEntry]) -> str:
+    """Plain fallback for help_blocks."""
+    return fallback(escape("Telnyx commands: " + ", ".join(command(e.usage) for e in entries)))
+
+
+def unknown_command_blocks(given: str, suggestion: str | None, entries: Sequence[HelpEntry]) -> list[Block]:
+    """ "I don't know X", a "did you mean" when there is a close match, and the list of commands."""
+    text = f":thinking_face: {inline_code(command(given), 150)} is not a command I know."
+    if suggestion:
+        text += f"\nDid you mean {inline_code(command(suggestion), 150)}?"
+    blocks: list[Block] = [section(text)]
+    usages = [inline_code(command(e.usage), 100) for e in entries]
+    if usages:
+        usage_blocks, shown = pack_lines(usages, title="*Commands*", max_blocks=2)
+        blocks.extend(usage_blocks)
+        if shown < len(usages):
+            blocks.append(context(showing(shown, len(usages), "command")))
+    blocks.append(context(f"{inline_code(command('help'))} explains each one."))
+    return blocks
+
+
+def unknown_command_text(given: str, suggestion: str | None = None) -> str:
+    """Plain fallback for unknown_command_blocks."""
+    text = f"Unknown command: {command(given)}."
+    if suggestion:
+        text += f" Did you mean {command(suggestion)}?"
+    return fallback(escape(text))
+
+
+def usage_error_blocks(problem: str, accepted: str, example: str) -> list[Block]:
+    """What was wrong with the input, what is accepted, and an example."""
+    return [
+        section(
+            f":warning: {escape_truncated(problem, 800)}\n*Accepted:* {escape_truncated(accepted, 1200)}\n"
+            f"*Example:* {inline_code(command(example), 300)}"
+        )
+    ]
+
+
+def usage_error_text(problem: str, accepted: str = "", example: str = "") -> str:
+    """Plain fallback for usage_error_blocks."""
+    text = (
+        problem
+        + (f" Accepted: {accepted}." if accepted else "")
+        + (f" Example: {command(example)}" if example else "")
+    )
+    return fallback(escape(text))
