@@ -1,0 +1,191 @@
+"""The stored side of the top-up flow: reads, and compare-and-set moves with their history and audit.
+
+A move is one atomic statement, `UPDATE topup_requests SET state=:new ... WHERE id=:id AND
+state=:expected`; it happened only if it changed exactly one row. Each move writes its history row and
+its audit record in the same transaction, and the audit records are published after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.access import Policy
+from bot.approvals.model import COUNTED, TopupRequest, TopupState, Transition, UnknownRequest, usd
+from bot.audit_trail import AuditRecord, AuditTrail
+from bot.store import Store, TopupRow, TransitionRow
+
+WINDOW = timedelta(hours=24)  # the daily limit's rolling window
+
+
+@dataclass
+class Tx:
+    """One open transaction and the audit records to publish once it commits."""
+
+    session: AsyncSession
+    records: list[AuditRecord] = field(default_factory=list)
+
+
+class Ledger:
+    """Top-up rows, their transitions and audit records, in `store`."""
+
+    def __init__(self, store: Store, audit: AuditTrail, now: Callable[[], datetime]) -> None:
+        self._store = store
+        self.audit = audit
+        self._now = now
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[Tx]:
+        """A transaction whose audit records are published after it has committed."""
+        async with self._store.transaction() as session:
+            tx = Tx(session)
+            yield tx
+        await self.audit.publish(tx.records)
+
+    async def cas(
+        self,
+        tx: Tx,
+        request_id: str,
+        expected: TopupState,
+        new: TopupState,
+        actor: str,
+        action: str,
+        note: str = "",
+        *,
+        result: str = "ok",
+        **values: Any,
+    ) -> bool:
+        """Move expected -> new (setting `values`) in one UPDATE; True only if this call moved it."""
+        moved = await tx.session.execute(
+            update(TopupRow)
+            .where(TopupRow.id == request_id, TopupRow.state == expected.value)
+            .values(state=new.value, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        await self.log(tx, request_id, expected, new, actor, action, values, note, result)
+        return True
+
+    async def log(
+        self,
+        tx: Tx,
+        request_id: str,
+        before: TopupState | None,
+        after: TopupState,
+        actor: str,
+        action: str,
+        values: dict[str, Any],
+        note: str = "",
+        result: str = "ok",
+    ) -> None:
+        """Add the history row and the audit record of one transition."""
+        tx.session.add(
+            TransitionRow(
+                request_id=request_id,
+                from_state=before.value if before else None,
+                to_state=after.value,
+                actor=actor,
+                at=self._now(),
+                note=note,
+            )
+        )
+        old = None if before is None else {"state": before}
+        await self.note(tx, actor, action, request_id, old, {"state": after, **values}, result, note)
+
+    async def note(
+        self,
+        tx: Tx,
+        actor: str,
+        action: str,
+        request_id: str,
+        before: Any,
+        after: Any,
+        result: str,
+        detail: str,
+    ) -> None:
+        """Add an audit record about a request inside the transaction."""
+        record = await self.audit.add(
+            tx.session, actor, action, f"topup {request_id}", before, after, result, detail
+        )
+        tx.records.append(record)
+
+    async def used(self, session: AsyncSession, now: datetime) -> Decimal:
+        """The amount counted against the daily limit in the 24 h before `now`."""
+        total = await session.scalar(
+            select(func.sum(TopupRow.amount)).where(
+                TopupRow.state.in_([s.value for s in COUNTED]), TopupRow.decided_at > now - WINDOW
+            )
+        )
+        return total if total is not None else Decimal("0.00")
+
+    async def limit_problem(
+        self, session: AsyncSession, policy: Policy, amount: Decimal, now: datetime
+    ) -> str | None:
+        """Why `amount` breaks a limit of `policy` at `now` (per top-up, or rolling daily), or None."""
+        if amount > policy.max_topup:
+            return f"{usd(amount)} is above the limit of {usd(policy.max_topup)} per top-up."
+        used = await self.used(session, now)
+        if used + amount > policy.daily_topup:
+            return (
+                f"{usd(amount)} would bring the top-ups approved in the last 24 hours to {usd(used + amount)}, "
+                f"above the daily limit of {usd(policy.daily_topup)} ({usd(used)} already approved)."
+            )
+        return None
+
+    async def state(self, session: AsyncSession, request_id: str) -> TopupState | None:
+        """The stored state, read inside the caller's transaction."""
+        value = await session.scalar(select(TopupRow.state).where(TopupRow.id == request_id))
+        return None if value is None else TopupState(value)
+
+    async def attach(self, request_id: str, channel: str, ts: str) -> None:
+        """Store where the request's card lives."""
+        async with self._store.transaction() as session:
+            result = await session.execute(
+                update(TopupRow)
+                .where(TopupRow.id == request_id)
+                .values(channel=channel, message_ts=ts)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise UnknownRequest(unknown_text(request_id))
+
+    async def get(self, request_id: str) -> TopupRequest | None:
+        """The request, or None."""
+        async with self._store.transaction() as session:
+            row = await session.get(TopupRow, request_id)
+            return None if row is None else TopupRequest.from_row(row)
+
+    async def require(self, request_id: str) -> TopupRequest:
+        """The request; UnknownRequest if there is none."""
+        request = await self.get(request_id)
+        if request is None:
+            raise UnknownRequest(unknown_text(request_id))
+        return request
+
+    async def history(self, request_id: str) -> list[Transition]:
+        """The request's transitions, oldest first."""
+        async with self._store.transaction() as session:
+            rows = await session.execute(
+                select(TransitionRow).where(TransitionRow.request_id == request_id).order_by(TransitionRow.id)
+            )
+            return [Transition.from_row(row) for row in rows.scalars()]
+
+    async def due(self, session: AsyncSession, now: datetime) -> list[str]:
+        """Ids of pending requests whose approval window has passed."""
+        rows = await session.execute(
+            select(TopupRow.id).where(TopupRow.state == TopupState.PENDING.value, TopupRow.expires_at <= now)
+        )
+        return list(rows.scalars())
+
+
+def unknown_text(request_id: str) -> str:
+    """The answer for an id that matches no request (ids come from button values: shown shortened)."""
+    return f"No top-up request {request_id[:40]!r} exists: the card may belong to another installation."

@@ -1,0 +1,139 @@
+"""The bot's tables and the column types that keep money exact and times in UTC.
+
+Money is stored as integer cents (`Money`), so sums in SQL are exact on both databases (SQLite has no
+decimal type: `Numeric` there is a float); Python only ever sees two-place Decimals. Timestamps are stored
+in UTC (`UtcDateTime`) and always come back timezone-aware; a naive datetime is refused on the way in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Dialect, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """A Decimal amount with at most two places, stored as integer cents."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        cents = Decimal(value).scaleb(2)
+        if cents != cents.to_integral_value():
+            raise ValueError(f"{value} has more than two decimal places")
+        return int(cents)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        # SUM() of a BIGINT is an int on SQLite and a Decimal on PostgreSQL: both go through Decimal
+        return None if value is None else Decimal(int(value)).scaleb(-2)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored in UTC, returned aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the store only takes timezone-aware datetimes")
+        # SQLite keeps the wall-clock fields only, so every value must be in the same zone to compare
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the bot's tables."""
+
+
+class TopupRow(Base):
+    """One top-up request and its current state."""
+
+    __tablename__ = "topup_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requester: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    deny_reason: Mapped[str | None] = mapped_column(Text)
+    transaction_id: Mapped[str | None] = mapped_column(String(128))
+    processor_status: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    new_balance: Mapped[Decimal | None] = mapped_column(Money)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class TransitionRow(Base):
+    """One state change of a top-up request (its creation has from_state None)."""
+
+    __tablename__ = "topup_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("topup_requests.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditRow(Base):
+    """One entry of the bot's audit trail; before/after are JSON text."""
+
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class LockRow(Base):
+    """A named row to lock (see `serialize`); the counter only gives the UPDATE something to change."""
+
+    __tablename__ = "app_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counter: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SchemaVersionRow(Base):
+    """The single row saying which schema version the database holds."""
+
+    __tablename__ = "schema_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+LOCK_NAMES = ("topups",)

@@ -1,0 +1,142 @@
+"""The access policy file: the shipped example loads, every bad field stops the start naming the field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.access import Policy, PolicyError, load_policy, parse_policy
+from bot.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "access.example.toml"
+
+GOOD = """
+[roles]
+viewer = ["*"]
+requester = ["U0REQUEST"]
+finance = ["U0FIN1", "S0FINANCE"]
+admin = ["U0ADMIN"]
+[channels]
+approvals = "C0APPROVALS"
+[limits]
+max_topup = "500.00"
+daily_topup = "1000.00"
+"""
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "access.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_example_loads_as_documented() -> None:
+    policy = load_policy(EXAMPLE)
+    assert policy == Policy(
+        roles={
+            "viewer": ("*",),
+            "requester": ("U0REQUEST",),
+            "finance": ("U0FIN1", "S0FINANCE"),
+            "admin": ("U0ADMIN",),
+        },
+        approvals_channel="C0APPROVALS",
+        audit_channel="C0AUDIT",
+        max_topup=Decimal("500.00"),
+        daily_topup=Decimal("1000.00"),
+        approval_ttl=timedelta(hours=24),
+        configured=True,
+    )
+
+
+def test_no_file_means_view_only_for_everyone() -> None:
+    policy = load_policy(None)
+    assert not policy.configured
+    assert policy.roles == {"viewer": ("*",), "requester": (), "finance": (), "admin": ()}
+
+
+def test_defaults_and_numbers_written_without_quotes(tmp_path: Path) -> None:
+    body = GOOD.replace('max_topup = "500.00"', "max_topup = 250.5").replace('"1000.00"', "1000")
+    policy = load_policy(write(tmp_path, body))
+    assert policy.max_topup == Decimal("250.5")
+    assert policy.daily_topup == Decimal("1000")
+    assert policy.approval_ttl == timedelta(hours=24)
+    assert policy.audit_channel is None
+
+
+def test_a_view_only_policy_needs_no_channel_or_limits(tmp_path: Path) -> None:
+    policy = load_policy(write(tmp_path, '[roles]\nviewer = ["S0STAFF"]\nfinance = ["U0FIN1"]\n'))
+    assert policy.configured and policy.approvals_channel is None and policy.max_topup == 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('"500.00"', '"12.345"', "limits.max_topup: '12.345' has more than two decimal places"),
+        ('"500.00"', '"-5"', "limits.max_topup: '-5' is not a positive amount"),
+        ('"500.00"', '"lots"', "limits.max_topup: 'lots' is not a positive amount"),
+        ('"500.00"', "true", "limits.max_topup: True is not a positive amount"),
+        ('"1000.00"', '"100.00"', "limits.daily_topup: 100.00 is below limits.max_topup (500.00)"),
+        ('daily_topup = "1000.00"', "", "limits.daily_topup: missing"),
+        (
+            'daily_topup = "1000.00"',
+            "approval_ttl_hours = 0",
+            "limits.approval_ttl_hours: 0 is not a whole number",
+        ),
+        ('daily_topup = "1000.00"', "approval_ttl_hours = 1.5", "limits.approval_ttl_hours: 1.5"),
+        ('daily_topup = "1000.00"', 'approval_ttl_hours = "24"', "limits.approval_ttl_hours: '24'"),
+        ('daily_topup = "1000.00"', "approval_ttl_hours = 169", "limits.approval_ttl_hours: 169"),
+        ('daily_topup = "1000.00"', "max_topups = 5", "limits.max_topups: unknown key"),
+        (
+            '["U0FIN1", "S0FINANCE"]',
+            '["U0FIN1", "*"]',
+            'roles.finance[1]: "*" (everyone) is not allowed for finance',
+        ),
+        ('["U0ADMIN"]', '["*"]', 'roles.admin[0]: "*" (everyone) is not allowed for admin'),
+        ('["U0REQUEST"]', '["bob"]', "roles.requester[0]: 'bob' is not a Slack user id"),
+        ('["U0REQUEST"]', '["#finance"]', "roles.requester[0]: '#finance'"),
+        ('["U0REQUEST"]', '"U0REQUEST"', "roles.requester: must be a list"),
+        ('admin = ["U0ADMIN"]', 'superuser = ["U0ADMIN"]', "roles.superuser: unknown key"),
+        ('approvals = "C0APPROVALS"', "", "channels.approvals: missing"),
+        (
+            'approvals = "C0APPROVALS"',
+            'approvals = "#finance"',
+            "channels.approvals: '#finance' is not a Slack channel",
+        ),
+        ('approvals = "C0APPROVALS"', 'aprovals = "C0APPROVALS"', "channels.aprovals: unknown key"),
+        ("[limits]", "[limit]", "limit: unknown key"),
+    ],
+)
+def test_a_bad_field_is_named(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert any(
+        problem.startswith(f"{path}: ") and expected in problem for problem in caught.value.problems
+    ), caught.value.problems
+
+
+def test_every_problem_is_reported_at_once_and_stops_the_start_like_a_config_error(tmp_path: Path) -> None:
+    body = GOOD.replace('"500.00"', '"1.001"').replace('["U0REQUEST"]', '["nobody"]')
+    with pytest.raises(ConfigError) as caught:
+        load_policy(write(tmp_path, body))
+    fields = [problem.split(": ")[1] for problem in caught.value.problems]
+    assert fields == ["roles.requester[0]", "limits.max_topup"]
+
+
+def test_not_toml_gives_the_line(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match=r"not valid TOML: .*line 2"):
+        load_policy(write(tmp_path, "[roles]\nviewer = *\n"))
+
+
+def test_a_section_that_is_not_a_table_is_named() -> None:
+    with pytest.raises(PolicyError, match=r"policy: roles: must be a table \(\[roles\]\), not a str"):
+        parse_policy({"roles": "U0ADMIN"})
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="no such access policy file"):
+        load_policy(tmp_path / "nope.toml")

@@ -1,0 +1,147 @@
+"""The store: restart persistence, schema creation and upgrade, exact money, UTC timestamps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.access import AccessControl
+from bot.approvals import Approvals, TopupState
+from bot.audit_trail import AuditTrail
+from bot.store import SCHEMA_VERSION, Store, StoreError, make_engine
+from bot.store import database as store_module
+from tests.money.conftest import FINANCE, REQUESTER, Clock, Payments
+
+S = TopupState
+
+
+async def test_requests_and_history_survive_a_restart(
+    store_factory: Callable[[], Store], access: AccessControl, clock: Clock, payments: Payments
+) -> None:
+    first = store_factory()
+    await first.start()
+    before = Approvals(first, access, now=clock)
+    paid = await before.request(REQUESTER, "120.00", "March")
+    await before.attach_card(paid.id, "C0APPROVALS", "1700000000.000100")
+    await before.approve(paid.id, FINANCE, payments.ok)
+    waiting = await before.request(REQUESTER, "75.25", "April")
+    await first.aclose()  # the app stops; a new process opens the same database
+
+    second = store_factory()
+    assert await second.start() == SCHEMA_VERSION
+    after = Approvals(second, access, now=clock)
+    restored = await after.get(paid.id)
+    assert restored is not None
+    assert (
+        restored.state,
+        restored.amount,
+        restored.reason,
+        restored.transaction_id,
+        restored.message_ts,
+    ) == (
+        S.SUCCEEDED,
+        Decimal("120.00"),
+        "March",
+        "txn_1",
+        "1700000000.000100",
+    )
+    assert restored.created_at == clock.now and restored.created_at.tzinfo is not None
+    assert [t.to_state for t in await after.history(paid.id)] == [
+        S.PENDING,
+        S.APPROVED,
+        S.EXECUTING,
+        S.SUCCEEDED,
+    ]
+    assert [r.action for r in await AuditTrail(second).recent()] == [
+        "topup.request",
+        "topup.succeeded",
+        "topup.execute",
+        "topup.approve",
+        "topup.request",
+    ]
+    assert await after.daily_used() == Decimal("120.00")
+    # the pending request can still be decided after the restart, and the old card still answers
+    assert (await after.approve(waiting.id, FINANCE, payments.ok)).request.state is S.SUCCEEDED
+    assert not (await after.approve(paid.id, FINANCE, payments.ok)).changed
+    assert payments.sent == [Decimal("120.00"), Decimal("75.25")]
+
+
+async def test_schema_creation_is_idempotent_and_versioned(store: Store) -> None:
+    assert await store.start() == SCHEMA_VERSION
+    async with store.transaction() as session:
+        assert (await session.execute(text("SELECT version FROM schema_version"))).scalars().all() == [
+            SCHEMA_VERSION
+        ]
+
+
+async def test_an_older_schema_is_upgraded_and_a_newer_one_refused(
+    store: Store, store_factory: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(
+        store_module.MIGRATIONS,
+        SCHEMA_VERSION + 1,
+        ("ALTER TABLE topup_requests ADD COLUMN cost_center TEXT",),
+    )
+    upgraded = store_factory()
+    assert await upgraded.start() == SCHEMA_VERSION + 1
+    async with upgraded.transaction() as session:
+        await session.execute(text("SELECT cost_center FROM topup_requests"))  # the new column exists
+        assert await session.scalar(text("SELECT version FROM schema_version")) == SCHEMA_VERSION + 1
+
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)  # an older bot on the newer database
+    with pytest.raises(StoreError, match=r"schema is version 2, newer than this bot understands \(1\)"):
+        await store_factory().start()
+
+
+async def test_money_is_exact_cents(approvals: Approvals, store: Store, payments: Payments) -> None:
+    for _ in range(3):
+        request = await approvals.request(REQUESTER, "0.10")
+        await approvals.approve(request.id, FINANCE, payments.ok)
+    assert await approvals.daily_used() == Decimal("0.30")  # 0.1 + 0.1 + 0.1 in floats is not 0.3
+    async with store.transaction() as session:
+        assert set((await session.execute(text("SELECT amount FROM topup_requests"))).scalars()) == {10}
+
+
+async def test_times_are_stored_in_utc_and_come_back_aware(
+    store: Store, access: AccessControl, payments: Payments
+) -> None:
+    berlin = timezone(timedelta(hours=1))
+    approvals = Approvals(store, access, now=lambda: datetime(2025, 3, 3, 10, 0, tzinfo=berlin))
+    request = await approvals.request(REQUESTER, "5")
+    stored = await approvals.get(request.id)
+    assert stored is not None and stored.created_at == datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    assert stored.created_at.tzinfo == UTC
+
+    naive = Approvals(store, access, now=lambda: datetime(2025, 3, 3, 9, 0))  # noqa: DTZ001 - the point
+    with pytest.raises(Exception, match="naive datetime"):
+        await naive.request(REQUESTER, "5")
+
+
+async def test_an_in_memory_database_serves_concurrent_tasks(
+    access: AccessControl, payments: Payments
+) -> None:
+    store = await Store.open("sqlite+aiosqlite:///:memory:")
+    try:
+        approvals = Approvals(store, access)
+        requests = await asyncio.gather(*(approvals.request(REQUESTER, "5") for _ in range(5)))
+        outcomes = await asyncio.gather(
+            *(approvals.approve(requests[0].id, FINANCE, payments.ok) for _ in range(5))
+        )
+    finally:
+        await store.aclose()
+    assert len({r.id for r in requests}) == 5
+    assert [o.changed for o in outcomes].count(True) == 1 and payments.sent == [Decimal("5.00")]
+
+
+def test_engine_options_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="only for PostgreSQL"):
+        make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", schema="bot")
+    with pytest.raises(ValueError, match="not a plain identifier"):
+        make_engine("postgresql+asyncpg://postgres@127.0.0.1/test", schema="bot; DROP TABLE x")
