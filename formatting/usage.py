@@ -27,6 +27,7 @@ class UsageStats:
     total_cost: Decimal
     currency: str = "USD"
     by_status: dict[str, int] = field(default_factory=dict)
+    walked: int | None = None  # set when cost and statuses cover only the first `walked` of `count` records
 
 
 def _record_line(record: DetailRecord, fallback_currency: str) -> str:
@@ -76,6 +77,9 @@ def usage_blocks(
             ]
         ),
     ]
+    if stats.walked is not None and stats.walked < stats.count:
+        blocks.append(context(f"Cost and statuses are over the first {stats.walked:,} of {stats.count:,} records; "
+                              "Export CSV has them all."))  # fmt: skip
     records = page.records
     if records:
         lines = [_record_line(r, stats.currency) for r in records]

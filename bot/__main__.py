@@ -1,0 +1,155 @@
+"""`telnyx-bot`: run (Socket Mode, HTTP, or the local console when Slack is not configured), check, sandbox, console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, configure_logging, load_settings
+from bot.errors import ConfigError
+
+logger = logging.getLogger("telnyx-bot")
+EXIT_CONFIG = 2
+
+
+def config_problem_text(err: ConfigError) -> str:
+    """One message listing every problem and how to fix it."""
+    lines = [f"The configuration has {len(err.problems)} problem(s):"]
+    lines += [f"  - {p}" for p in err.problems]
+    lines.append("Set these in the environment or in .env (see .env.example), then run again.")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="telnyx-bot", description="The Telnyx account in Slack.")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser(
+        "run", help="run the bot: Socket Mode, HTTP mode, or the local console without Slack tokens"
+    )
+    run.add_argument("--http", action="store_true", help="serve HTTP (POST /slack/events, GET /healthz)")
+    run.add_argument(
+        "--host", default="127.0.0.1", help="HTTP mode: address to listen on (default 127.0.0.1)"
+    )
+    run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
+    sub.add_parser(
+        "check", help="validate the configuration, then call Slack auth.test and Telnyx GET /balance"
+    )
+    try:
+        from bot.sandbox import add_cli as add_sandbox_cli
+
+        add_sandbox_cli(sub)
+    except ImportError:  # pragma: no cover - the sandbox ships with the package
+        pass
+    try:
+        from bot.console import add_cli as add_console_cli
+
+        add_console_cli(sub)
+    except ImportError:
+        pass
+    return parser
+
+
+async def run_check(settings: Settings) -> int:
+    """Print OK or the reason for each: configuration, Slack, Telnyx."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import make_slack_client
+    from bot.errors import TelnyxError
+    from bot.telnyx_client import TelnyxGateway
+
+    failures = 0
+    print("configuration: OK")
+    if settings.slack_bot_token:
+        client = make_slack_client(settings)
+        try:
+            auth = await client.auth_test()
+            print(f"slack auth.test: OK (team {auth.get('team')}, bot user {auth.get('user')})")
+        except SlackApiError as err:
+            failures += 1
+            print(f"slack auth.test: FAILED ({err.response.get('error')}): check SLACK_BOT_TOKEN")
+        except Exception as err:  # noqa: BLE001 - any network failure is reported, not raised
+            failures += 1
+            print(f"slack auth.test: FAILED (cannot reach {settings.slack_api_url}: {type(err).__name__})")
+    else:
+        print("slack: not configured (SLACK_BOT_TOKEN unset): `make run` starts the local console")
+    if settings.telnyx_api_key:
+        gateway = TelnyxGateway.from_settings(settings)
+        try:
+            fresh = await gateway.balance()
+            print(f"telnyx GET /balance: OK ({fresh.value.currency} account)")
+        except TelnyxError as err:
+            failures += 1
+            print(f"telnyx GET /balance: FAILED: {err.user_message} {err.hint}")
+        finally:
+            await gateway.aclose()
+    else:
+        print("telnyx: not configured (TELNYX_API_KEY unset): the console uses the built-in sandbox account")
+    return 1 if failures else 0
+
+
+async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
+    """Socket Mode with an app token, HTTP with --http, otherwise the console."""
+    from bot.app import create_app
+    from bot.server import serve_http, serve_socket_mode
+
+    if args.http:
+        if not settings.slack_signing_secret or not settings.slack_bot_token:
+            print(config_problem_text(ConfigError([
+                "HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > Signing Secret) and SLACK_BOT_TOKEN.",
+            ])), file=sys.stderr)  # fmt: skip
+            return EXIT_CONFIG
+        await serve_http(create_app(settings), args.host, args.port)
+        return 0
+    if settings.slack_app_token and settings.slack_bot_token:
+        await serve_socket_mode(create_app(settings), settings.slack_app_token.get_secret_value())
+        return 0
+    if settings.slack_bot_token or settings.slack_app_token:
+        print(config_problem_text(ConfigError([
+            "Socket Mode needs both SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); "
+            "for HTTP mode use `telnyx-bot run --http` with SLACK_SIGNING_SECRET.",
+        ])), file=sys.stderr)  # fmt: skip
+        return EXIT_CONFIG
+    from bot.console import run_console
+
+    return await run_console(settings, script=None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `telnyx-bot` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "sandbox":  # needs no settings: it is the fake Telnyx account itself
+        return int(args.func(args))
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        print(config_problem_text(err), file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings)
+    try:
+        if args.command == "check":
+            return asyncio.run(run_check(settings))
+        if args.command == "run":
+            return asyncio.run(run_bot(settings, args))
+        return int(asyncio.run(args.handler(settings, args)))
+    except KeyboardInterrupt:
+        return 0
+    except Exception as err:  # noqa: BLE001 - the last line of defence: a message, never a traceback
+        from bot.access import PolicyError
+
+        if isinstance(err, PolicyError):
+            print(f"The access policy is not valid: {err}", file=sys.stderr)
+            return EXIT_CONFIG
+        logger.exception("telnyx-bot stopped on an unexpected error")
+        print(f"telnyx-bot stopped: {type(err).__name__}. The log above has the details.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""create_app: one AsyncApp with every listener registered; no module-level app.
+
+Tests, the HTTP server, Socket Mode and the console all build their app here, so they run the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.services import Services, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def make_slack_client(settings: Settings) -> AsyncWebClient:
+    """The bot's Web API client: token and base URL from the settings, 429s retried after Retry-After."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_services(
+    settings: Settings,
+    *,
+    telnyx=None,
+    slack_client: AsyncWebClient | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    sandbox: bool = False,
+) -> Services:
+    """Build the shared parts from the settings; anything passed in is used as is."""
+    from bot.access import AccessControl, load_policy, slack_group_members
+    from bot.approvals import Approvals
+    from bot.audit_trail import AuditTrail
+    from bot.store import Store
+    from bot.telnyx_client import TelnyxGateway
+
+    policy = load_policy(settings.access_policy)
+    gateway = telnyx or TelnyxGateway.from_settings(settings)
+    client = slack_client or make_slack_client(settings)
+
+    access = AccessControl(policy, slack_group_members(client))
+    store = Store(settings.database_url)
+    audit = AuditTrail(store, now=clock)
+    if policy.audit_channel:
+        audit.subscribe(audit_poster(client, policy.audit_channel))
+    return Services(
+        settings=settings,
+        telnyx=gateway,
+        policy=policy,
+        access=access,
+        store=store,
+        approvals=Approvals(store, access, now=clock, audit=audit),
+        audit=audit,
+        clock=clock,
+        sandbox=sandbox,
+    )
+
+
+def audit_poster(client: AsyncWebClient, channel: str):
+    """Post every audit record to the audit channel (failures are logged by the trail, never raised)."""
+    from formatting.audit_trail import audit_record_blocks, audit_record_text
+
+    async def post(record) -> None:
+        await client.chat_postMessage(
+            channel=channel, text=audit_record_text(record), blocks=audit_record_blocks(record)
+        )
+
+    return post
+
+
+def create_app(
+    settings: Settings,
+    *,
+    slack_client: AsyncWebClient | None = None,
+    telnyx=None,
+    services: Services | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    sandbox: bool = False,
+) -> AsyncApp:
+    """Build the Bolt app. `services` (or `telnyx`/`slack_client`) replace the ones made from settings."""
+    from handlers import register
+
+    client = slack_client or make_slack_client(settings)
+    svc = services or build_services(
+        settings, telnyx=telnyx, slack_client=client, clock=clock, sandbox=sandbox
+    )
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret or "",
+        # Socket Mode requests are not signed; HTTP mode always verifies (see bot/server.py).
+        request_verification_enabled=secret is not None,
+        logger=logging.getLogger("bolt"),
+    )
+
+    @app.middleware
+    async def inject_services(context, next):  # noqa: A002 - Bolt injects by name
+        context["svc"] = svc
+        await next()
+
+    register(app)
+    app._telnyx_services = svc  # type: ignore[attr-defined]  # for runners that must start/close it
+    return app
+
+
+def services_of(app: AsyncApp) -> Services:
+    """The Services an app was built with."""
+    return app._telnyx_services  # type: ignore[attr-defined]

@@ -1,0 +1,132 @@
+"""Running the app: HTTP mode (`POST /slack/events`, `GET /healthz`) or Socket Mode, with a clean shutdown.
+
+On SIGTERM/SIGINT the server stops taking requests, waits for the listeners still working after their
+ack (exports, payments) up to a grace period, then closes the pools and returns (exit code 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import services_of
+
+logger = logging.getLogger(__name__)
+GRACE_SECONDS = 25.0
+
+
+def make_web_app(app: AsyncApp) -> web.Application:
+    """The aiohttp application that serves Slack's requests."""
+
+    async def events(request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app.router.add_post("/slack/events", events)
+    web_app.router.add_get("/healthz", healthz)
+    return web_app
+
+
+class HttpServer:
+    """The app on host:port; `async with` starts it, exit drains and stops it. Port 0 picks a free one."""
+
+    def __init__(self, app: AsyncApp, host: str = "127.0.0.1", port: int = 3000) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(make_web_app(self.app), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+
+    async def stop(self, grace: float = GRACE_SECONDS) -> None:
+        """Stop accepting, let in-flight work finish (up to `grace` s), then close."""
+        if self._runner is None:
+            return
+        svc = services_of(self.app)
+        for site in list(self._runner.sites):
+            await site.stop()
+        if not await svc.inflight.wait_idle(grace):
+            logger.warning("shutdown: %d listener(s) still running after %.0f s", svc.inflight.count, grace)
+        await self._runner.cleanup()
+        self._runner = None
+
+    async def __aenter__(self) -> HttpServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def wait_for_signal() -> None:
+    """Return on the first SIGTERM or SIGINT."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def serve_http(
+    app: AsyncApp, host: str, port: int, ready: Callable[[str], Awaitable[None] | None] | None = None
+) -> None:
+    """Serve until a signal, then drain."""
+    svc = services_of(app)
+    await svc.start()
+    try:
+        async with HttpServer(app, host, port) as server:
+            logger.info("HTTP mode: listening on %s/slack/events", server.url)
+            if ready:
+                result = ready(server.url)
+                if asyncio.iscoroutine(result):
+                    await result
+            await wait_for_signal()
+            logger.info("shutting down: draining in-flight requests")
+    finally:
+        await svc.aclose()
+
+
+async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
+    """Connect to Slack over Socket Mode until a signal, then drain."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    svc = services_of(app)
+    await svc.start()
+    handler = AsyncSocketModeHandler(app, app_token)
+    try:
+        await handler.connect_async()
+        logger.info("Socket Mode: connected")
+        await wait_for_signal()
+        logger.info("shutting down: closing the socket, draining in-flight requests")
+        await handler.disconnect_async()
+        if not await svc.inflight.wait_idle(GRACE_SECONDS):
+            logger.warning("shutdown: %d listener(s) still running", svc.inflight.count)
+    finally:
+        await handler.close_async()
+        await svc.aclose()

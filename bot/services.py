@@ -1,0 +1,95 @@
+"""The long-lived parts one app instance shares: gateway, access control, approvals, audit trail, clock.
+
+Handlers reach them as `context["svc"]`; `create_app` builds them once (tests pass their own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.access import AccessControl, Policy
+    from bot.approvals import Approvals
+    from bot.audit_trail import AuditTrail
+    from bot.store import Store
+    from bot.telnyx_client import TelnyxGateway
+
+logger = logging.getLogger(__name__)
+
+
+from bot.store import utcnow  # noqa: E402 - one clock function for the whole app
+
+
+@dataclass
+class InFlight:
+    """Counts listener runs still working after their ack, so a shutdown can wait for them."""
+
+    count: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until nothing is in flight; False if the timeout came first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass
+class Services:
+    settings: Settings
+    telnyx: TelnyxGateway
+    policy: Policy
+    access: AccessControl
+    store: Store
+    approvals: Approvals
+    audit: AuditTrail
+    clock: Callable[[], datetime] = utcnow
+    sandbox: bool = False  # answers say the data is the sandbox's
+    confirm_payment: Callable[[Any], Any] | None = None  # the console asks before a real payment
+    inflight: InFlight = field(default_factory=InFlight)
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, coro: Any, *, name: str) -> asyncio.Task[Any]:
+        """Run work that outlives the listener (exports), tracked for a clean shutdown."""
+        task = asyncio.create_task(coro, name=name)
+        self.background.add(task)
+        self.inflight.enter()
+
+        def _done(t: asyncio.Task[Any]) -> None:
+            self.background.discard(t)
+            self.inflight.leave()
+            if not t.cancelled() and t.exception() is not None:
+                logger.error("background task %s failed", name, exc_info=t.exception())
+
+        task.add_done_callback(_done)
+        return task
+
+    async def start(self) -> None:
+        """Create or upgrade the database schema; call once before serving."""
+        await self.store.start()
+
+    async def aclose(self) -> None:
+        """Release the HTTP pool and the database engine."""
+        await self.telnyx.aclose()
+        await self.store.aclose()

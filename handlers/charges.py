@@ -1,0 +1,131 @@
+"""`charges [period]` and `charges breakdown [period]`, and the breakdown's Download CSV button."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import ids
+from bot.access import Permission
+from bot.models import ChargesBreakdown
+from bot.parsing import Parsed
+from formatting.charges import (
+    charges_breakdown_blocks,
+    charges_breakdown_text,
+    charges_summary_blocks,
+    charges_summary_text,
+)
+from handlers.common import Req, answer, tracked, usage_error
+from handlers.guard import allowed
+from handlers.periods import period_or_answer, split_period
+from handlers.registry import Subcommand
+from handlers.uploads import upload_csv
+
+MAX_DAYS = 31  # Telnyx refuses longer ranges for both charges endpoints
+EXAMPLE = "/telnyx charges 2025-05-01 2025-05-20"
+
+
+async def run_charges(req: Req, parsed: Parsed) -> None:
+    """The charges summary (or, with `breakdown`, the biggest costs by number) for a period."""
+    args = list(parsed.args)
+    breakdown = bool(args) and args[0].lower() == "breakdown"
+    if breakdown:
+        args = args[1:]
+    period_words, rest = split_period(args)
+    if rest or parsed.options:
+        bad = (rest or [f"{k}={v}" for k, v in parsed.options.items()])[0]
+        await usage_error(
+            req,
+            f"`{bad}` is not something `charges` understands",
+            "`charges [breakdown] [period]` where the period is at most 31 days, e.g. `this-month`, `2025-05`",
+            EXAMPLE,
+        )
+        return
+    period = await period_or_answer(
+        req, period_words, default="this-month", example=EXAMPLE, max_days=MAX_DAYS
+    )
+    if period is None:
+        return
+    if breakdown:
+        data = await req.svc.telnyx.charges_breakdown(period.start, period.end)
+        csv_value = f"{period.start.isoformat()}|{period.end.isoformat()}"
+        await answer(
+            req,
+            charges_breakdown_text(data),
+            charges_breakdown_blocks(data, csv_value=csv_value),
+            share=f"charges breakdown {period.start.isoformat()} {period.last_day.isoformat()}",
+        )
+        return
+    summary = await req.svc.telnyx.charges_summary(period.start, period.end)
+    await answer(
+        req,
+        charges_summary_text(summary),
+        charges_summary_blocks(summary),
+        share=f"charges {period.start.isoformat()} {period.last_day.isoformat()}",
+    )
+
+
+def breakdown_csv(data: ChargesBreakdown) -> bytes:
+    """One row per number and service: what the finance team pastes into a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["number", "charge_type", "service", "cost_type", "cost", "currency"])
+    for result in data.results:
+        for service in result.services:
+            writer.writerow(
+                [
+                    result.tn,
+                    result.charge_type,
+                    service.name,
+                    service.cost_type,
+                    str(service.cost),
+                    data.currency,
+                ]
+            )
+    return out.getvalue().encode()
+
+
+@tracked
+async def handle_breakdown_csv(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """Download CSV: fetch the breakdown again and upload it as a file to the conversation."""
+    await ack()
+    req = Req.from_bolt(body, context, respond, client)
+    value = (body.get("actions") or [{}])[0].get("value", "")
+    try:
+        start_s, end_s = value.split("|")
+        start, end = date.fromisoformat(start_s), date.fromisoformat(end_s)
+    except ValueError:
+        return  # not a value this app sends
+    if not await allowed(req, Permission.VIEW, "download the charges breakdown"):
+        return
+    data = await req.svc.telnyx.charges_breakdown(start, end)
+    name = f"telnyx-charges-{start.isoformat()}-to-{end.isoformat()}.csv"
+    await upload_csv(req, name, breakdown_csv(data), f"Charges breakdown, {start} to {end} (end excluded)")
+
+
+SUBCOMMANDS = [
+    Subcommand(
+        "charges",
+        "/telnyx charges [breakdown] [period]",
+        "Charges for a period of up to 31 days (default this month): totals and lines; with `breakdown`, the "
+        "biggest costs by number and service, and a CSV.",
+        EXAMPLE,
+        run_charges,
+    ),
+]
+
+
+def register(app: Any) -> None:
+    """Buttons of these answers."""
+    app.action(ids.ACTION_CHARGES_CSV)(handle_breakdown_csv)

@@ -1,0 +1,33 @@
+"""What a `/telnyx` subcommand is: its help line, who may run it, and the function that runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.access import Permission
+from bot.parsing import Parsed
+from formatting.help import HelpEntry
+
+if TYPE_CHECKING:
+    from handlers.common import Req
+
+Run = Callable[["Req", Parsed], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One `/telnyx <name>`: how to call it, what it does, and who may."""
+
+    name: str
+    usage: str
+    description: str
+    example: str
+    run: Run
+    permission: Permission = Permission.VIEW
+    shareable: bool = True  # its answer may be re-run by "Share in channel"
+
+    @property
+    def help(self) -> HelpEntry:
+        return HelpEntry(usage=self.usage, description=self.description, example=self.example)

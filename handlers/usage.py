@@ -1,0 +1,195 @@
+"""`usage <record_type> [period] [field=value ...]`: detail records, paging, and the CSV export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from contextlib import aclosing
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import ids
+from bot.access import Permission
+from bot.parsing import Parsed
+from bot.periods import Period
+from formatting.usage import UsageStats, usage_blocks, usage_text
+from handlers.common import Req, answer, tracked, usage_error
+from handlers.exports import start_export
+from handlers.guard import allowed
+from handlers.periods import period_or_answer, split_period
+from handlers.registry import Subcommand
+
+# The spec's enum for filter[record_type]
+RECORD_TYPES = (
+    "ai-voice-assistant", "amd", "call-control", "conference", "conference-participant", "embedding", "fax",
+    "inference", "inference-speech-to-text", "media_storage", "media-streaming", "messaging", "noise-suppression",
+    "recording", "sip-trunking", "siprec-client", "stt", "tts", "verify", "webrtc", "wireless",
+)  # fmt: skip
+EXAMPLE = "/telnyx usage messaging last-7-days status=failed direction=outbound"
+PAGE_SIZE = 10
+STATS_CAP = 1000  # records walked for the cost and status totals; more says "of the first 1,000"
+MAX_FILTERS, MAX_FILTER_LEN = 8, 100
+RESERVED = {"record_type", "date_range", "created_at", "page", "sort"}
+
+
+def nav_value(record_type: str, period: Period, filters: dict[str, str], page: int) -> str:
+    """What a Next/Previous/Export click needs to repeat the query (kept well under 2,000 characters)."""
+    return json.dumps(
+        {"t": record_type, "s": period.start.isoformat(), "e": period.end.isoformat(), "l": period.label,
+         "f": filters, "p": page},
+        separators=(",", ":"),
+    )  # fmt: skip
+
+
+def read_value(value: str) -> tuple[str, Period, dict[str, str], int] | None:
+    """The query a button carries, or None for a value this app never sent."""
+    try:
+        d = json.loads(value)
+        period = Period(date.fromisoformat(d["s"]), date.fromisoformat(d["e"]), str(d["l"]))
+        filters = {str(k): str(v) for k, v in dict(d["f"]).items()}
+        return str(d["t"]), period, filters, int(d["p"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def stats_for(req: Req, record_type: str, period: Period, filters: dict[str, str]) -> UsageStats:
+    """Count, total cost and statuses over the matching records (at most STATS_CAP walked)."""
+    count = 0
+    total = Decimal("0")
+    currency = None
+    by_status: Counter[str] = Counter()
+    records = req.svc.telnyx.iter_detail_records(
+        record_type, filters=filters, start=period.start_dt(), end=period.end_dt()
+    )
+    async with aclosing(records):  # stops the page fetches still in flight when we stop early
+        async for record in records:
+            if count == STATS_CAP:
+                break
+            count += 1
+            total += record.cost or Decimal("0")
+            currency = currency or record.currency
+            by_status[record.status or "unknown"] += 1
+    return UsageStats(count=count, total_cost=total, currency=currency or "USD", by_status=dict(by_status))
+
+
+async def show_page(
+    req: Req, record_type: str, period: Period, filters: dict[str, str], page: int, *, replace: bool
+) -> None:
+    """One page of records, with the stats, fetched concurrently."""
+    page_task = req.svc.telnyx.detail_records(
+        record_type, filters=filters, start=period.start_dt(), end=period.end_dt(), page=page, size=PAGE_SIZE
+    )
+    records, stats = await asyncio.gather(page_task, stats_for(req, record_type, period, filters))
+    if records.page.total_results > stats.count:  # the walk stopped at STATS_CAP
+        stats = replace(stats, count=records.page.total_results, walked=stats.count)
+    last = max(records.page.total_pages, 1)
+    blocks = usage_blocks(
+        record_type,
+        period.label,
+        records,
+        stats,
+        nav_value_prev=nav_value(record_type, period, filters, page - 1) if page > 1 else None,
+        nav_value_next=nav_value(record_type, period, filters, page + 1) if page < last else None,
+        export_value=nav_value(record_type, period, filters, 1),
+    )
+    await answer(req, usage_text(record_type, period.label, stats), blocks, share=None, replace=replace)
+
+
+async def run_usage(req: Req, parsed: Parsed) -> None:
+    """Validate the arguments (before any Telnyx call), then show the first page."""
+    accepted_types = ", ".join(f"`{t}`" for t in RECORD_TYPES)
+    if not parsed.args:
+        await usage_error(req, "`usage` needs a record type", f"one of {accepted_types}", EXAMPLE)
+        return
+    record_type = parsed.args[0].lower()
+    if record_type not in RECORD_TYPES:
+        await usage_error(
+            req, f"`{parsed.args[0]}` is not a record type", f"one of {accepted_types}", EXAMPLE
+        )
+        return
+    period_words, rest = split_period(parsed.args[1:])
+    if rest:
+        await usage_error(
+            req,
+            f"`{rest[0]}` is neither a period nor a filter",
+            "a period, then filters written `field=value`",
+            EXAMPLE,
+        )
+        return
+    filters = dict(parsed.options)
+    bad = [k for k in filters if k in RESERVED]
+    if bad:
+        await usage_error(req, f"`{bad[0]}` cannot be a filter here", "filters such as `status=failed`, "
+                          "`direction=outbound`; the type and the period go before them", EXAMPLE)  # fmt: skip
+        return
+    if len(filters) > MAX_FILTERS or any(len(v) > MAX_FILTER_LEN for v in filters.values()):
+        await usage_error(req, "too many or too long filters", f"at most {MAX_FILTERS} filters of at most "
+                          f"{MAX_FILTER_LEN} characters each", EXAMPLE)  # fmt: skip
+        return
+    period = await period_or_answer(req, period_words, default="last-7-days", example=EXAMPLE)
+    if period is None:
+        return
+    await show_page(req, record_type, period, filters, 1, replace=False)
+
+
+@tracked
+async def handle_nav(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """Next page / Previous page: redraw the same message on the other page."""
+    await ack()
+    req = Req.from_bolt(body, context, respond, client)
+    query = read_value((body.get("actions") or [{}])[0].get("value", ""))
+    if query is None:
+        return
+    if not await allowed(req, Permission.VIEW, "page through usage records"):
+        return
+    record_type, period, filters, page = query
+    await show_page(req, record_type, period, filters, max(page, 1), replace=True)
+
+
+@tracked
+async def handle_export(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """Export CSV: walk every page in the background and upload the file to the conversation."""
+    await ack()
+    req = Req.from_bolt(body, context, respond, client)
+    query = read_value((body.get("actions") or [{}])[0].get("value", ""))
+    if query is None:
+        return
+    if not await allowed(req, Permission.VIEW, "export usage records"):
+        return
+    record_type, period, filters, _ = query
+    await start_export(req, record_type, period, filters)
+
+
+SUBCOMMANDS = [
+    Subcommand(
+        "usage",
+        "/telnyx usage <record_type> [period] [field=value ...]",
+        "Usage records (default the last 7 days): count, cost, statuses, a page of records, and a CSV export.",
+        EXAMPLE,
+        run_usage,
+    ),
+]
+
+
+def register(app: Any) -> None:
+    """Buttons of these answers."""
+    app.action(ids.ACTION_USAGE_NEXT)(handle_nav)
+    app.action(ids.ACTION_USAGE_PREV)(handle_nav)
+    app.action(ids.ACTION_USAGE_EXPORT)(handle_export)

@@ -1,0 +1,190 @@
+"""`webhooks [failed|delivered] [event_type=...] [period]`, `webhook <id>`, and the two message shortcuts."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import ids
+from bot.access import Permission
+from bot.diagnosis import diagnose, summarize_failures
+from bot.errors import TelnyxNotFound
+from bot.parsing import Parsed
+from formatting.webhooks import (
+    no_ids_blocks,
+    no_ids_text,
+    webhook_blocks,
+    webhook_text,
+    webhooks_blocks,
+    webhooks_text,
+)
+from handlers.account import UUID, show_invoice
+from handlers.common import Req, answer, answer_error, tracked, usage_error
+from handlers.guard import allowed
+from handlers.periods import period_or_answer, split_period
+from handlers.registry import Subcommand
+
+EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
+ID_IN_TEXT = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+SHOWN = 15
+SHORTCUT_CAP = 5  # answers per shortcut; more ids are listed as not looked up
+
+
+async def run_webhooks(req: Req, parsed: Parsed) -> None:
+    """Recent deliveries, headed by the failures grouped by endpoint and cause."""
+    args = list(parsed.args)
+    status = None
+    if args and args[0].lower() in ("failed", "delivered"):
+        status = args.pop(0).lower()
+    period_words, rest = split_period(args)
+    options = dict(parsed.options)
+    event_type = options.pop("event_type", None)
+    if rest or options:
+        bad = (rest or [f"{k}={v}" for k, v in options.items()])[0]
+        await usage_error(req, f"`{bad}` is not something `webhooks` understands",
+                          "`failed` or `delivered`, `event_type=...`, and a period", EXAMPLE)  # fmt: skip
+        return
+    period = None
+    if period_words:
+        period = await period_or_answer(req, period_words, default="last-7-days", example=EXAMPLE)
+        if period is None:
+            return
+    window = {"started_after": period.start_dt(), "started_before": period.end_dt()} if period else {}
+    listing, failures = await asyncio.gather(
+        req.svc.telnyx.webhook_deliveries(status=status, event_type=event_type, page=1, size=SHOWN, **window),
+        req.svc.telnyx.webhook_deliveries(status="failed", event_type=event_type, page=1, size=250, **window),
+    )
+    summary = summarize_failures(failures.deliveries)
+    label = " ".join(x for x in (status or "all", f"event_type={event_type}" if event_type else "",
+                                 period.label if period else "recent") if x)  # fmt: skip
+    share = " ".join(["webhooks", *parsed.args, *(f"{k}={v}" for k, v in parsed.options.items())])
+    total = listing.page.total_results
+    await answer(
+        req,
+        webhooks_text(listing.deliveries, total=total, summary=summary, filter_label=label),
+        webhooks_blocks(listing.deliveries, total=total, summary=summary, filter_label=label),
+        share=share,
+    )
+
+
+async def show_delivery(req: Req, delivery_id: str) -> None:
+    """The diagnosis of one delivery: timeline, endpoint, response, payload and verdict."""
+    delivery = await req.svc.telnyx.webhook_delivery(delivery_id)
+    verdict = diagnose(delivery)
+    await answer(
+        req,
+        webhook_text(delivery, verdict),
+        webhook_blocks(delivery, verdict),
+        share=f"webhook {delivery_id}",
+    )
+
+
+async def run_webhook(req: Req, parsed: Parsed) -> None:
+    """`webhook <id>`."""
+    example = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
+    if len(parsed.args) != 1 or parsed.options or not UUID.match(parsed.args[0]):
+        await usage_error(req, "`webhook` needs one delivery id", "a webhook delivery id (a UUID)", example)
+        return
+    await show_delivery(req, parsed.args[0].lower())
+
+
+@tracked
+async def handle_diagnose_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """A delivery's Diagnose button in the `webhooks` list."""
+    await ack()
+    req = Req.from_bolt(body, context, respond, client)
+    delivery_id = (body.get("actions") or [{}])[0].get("value", "")
+    if not UUID.match(delivery_id):
+        return
+    if not await allowed(req, Permission.VIEW, "diagnose a webhook delivery"):
+        return
+    await show_delivery(req, delivery_id)
+
+
+def ids_in_message(message: dict[str, Any]) -> list[str]:
+    """Every UUID in a message's text (and its attachments' text), first seen first, no repeats."""
+    texts = [message.get("text") or ""]
+    for att in message.get("attachments") or []:
+        texts += [str(att.get(k) or "") for k in ("text", "fallback", "pretext", "title")]
+    found: list[str] = []
+    for text in texts:
+        for match in ID_IN_TEXT.findall(text):
+            if match.lower() not in found:
+                found.append(match.lower())
+    return found
+
+
+async def _shortcut(
+    body: dict[str, Any], context: Any, respond: AsyncRespond, client: AsyncWebClient, kind: str
+) -> None:
+    req = Req.from_bolt(body, context, respond, client)
+    what = "diagnose a webhook delivery" if kind == "webhook" else "look up an invoice"
+    if not await allowed(req, Permission.VIEW, what):
+        return
+    found = ids_in_message(body.get("message") or {})
+    if not found:
+        await answer(req, no_ids_text(kind), no_ids_blocks(kind))
+        return
+    show = show_delivery if kind == "webhook" else show_invoice
+    for item_id in found[:SHORTCUT_CAP]:
+        try:
+            await show(req, item_id)
+        except TelnyxNotFound as err:
+            err.user_message = (
+                f"No {'webhook delivery' if kind == 'webhook' else 'invoice'} has the id {item_id}."
+            )
+            await answer_error(req, err)
+    if len(found) > SHORTCUT_CAP:
+        await answer(req, f"The message has {len(found)} ids; the first {SHORTCUT_CAP} are shown above.", [])
+
+
+@tracked
+async def handle_diagnose_shortcut(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """Message shortcut "Diagnose webhook delivery"."""
+    await ack()
+    await _shortcut(body, context, respond, client, "webhook")
+
+
+@tracked
+async def handle_invoice_shortcut(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """Message shortcut "Look up invoice"."""
+    await ack()
+    await _shortcut(body, context, respond, client, "invoice")
+
+
+SUBCOMMANDS = [
+    Subcommand("webhooks", "/telnyx webhooks [failed|delivered] [event_type=...] [period]",
+               "Recent webhook deliveries, headed by the failures grouped by endpoint and cause.", EXAMPLE,
+               run_webhooks),
+    Subcommand("webhook", "/telnyx webhook <id>", "Why a webhook delivery failed: attempts, response, payload, "
+               "and what to do.", "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", run_webhook),
+]  # fmt: skip
+
+
+def register(app: Any) -> None:
+    """Buttons and shortcuts of these answers."""
+    app.action(ids.ACTION_WEBHOOK_DETAIL)(handle_diagnose_button)
+    app.shortcut(ids.SHORTCUT_DIAGNOSE_WEBHOOK)(handle_diagnose_shortcut)
+    app.shortcut(ids.SHORTCUT_LOOKUP_INVOICE)(handle_invoice_shortcut)

@@ -1,0 +1,147 @@
+"""The whole bot over HTTP for tests: the Telnyx sandbox, the fake Slack, the app on 127.0.0.1:0."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import create_app, services_of
+from bot.config import Settings
+from bot.sandbox import Fault, Sandbox, SandboxConfig
+from bot.server import HttpServer
+from bot.services import Services
+from bot.slackfake import FakeSlack, SlackRequests
+from bot.slackfake.records import Message
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+KEY = "KEYSANDBOX"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+POLICY = """
+[roles]
+viewer = ["*"]
+requester = ["U0REQUEST"]
+finance = ["U0FIN1", "S0FINANCE"]
+admin = ["U0ADMIN"]
+[channels]
+approvals = "C0APPROVALS"
+audit = "C0AUDIT"
+[limits]
+max_topup = "500.00"
+daily_topup = "1000.00"
+approval_ttl_hours = 24
+"""
+
+PEOPLE = {
+    "U0ALICE": "alice",
+    "U0VIEWER": "vera",
+    "U0REQUEST": "rita",
+    "U0FIN1": "fred",
+    "U0FIN2": "fiona",
+    "U0ADMIN": "ada",
+}
+
+
+@dataclass
+class Bot:
+    sandbox: Sandbox
+    slack: FakeSlack
+    requests: SlackRequests
+    server: HttpServer
+    clock: list[datetime]
+
+    @property
+    def svc(self) -> Services:
+        return services_of(self.server.app)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every listener has finished its work after the ack."""
+        assert await self.svc.inflight.wait_idle(timeout), "the app is still working"
+
+    def snapshot(self) -> dict[int, Any]:
+        """What every message looks like now, to tell new and changed ones afterwards."""
+        return {id(m): m.to_dict() for m in self.slack.workspace.all_messages}
+
+    def changed_since(self, snap: dict[int, Any], user: str | None = None) -> list[Message]:
+        """Messages posted or changed since `snap`, as `user` sees them."""
+        return [
+            m
+            for m in self.slack.workspace.all_messages
+            if snap.get(id(m)) != m.to_dict() and (user is None or m.ephemeral_to in (None, user))
+        ]
+
+    async def command(self, text: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL") -> list[Message]:
+        """Type `/telnyx <text>`; return the messages it produced or changed, as `user` sees them."""
+        snap = self.snapshot()
+        resp = await self.requests.command("/telnyx", text, user=user, channel=channel)
+        assert resp.status == 200, resp.text
+        await self.idle()
+        return self.changed_since(snap, user)
+
+    async def click(
+        self, message: Any, action_id: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL"
+    ) -> list[Message]:
+        """Click a button of a message (or view) as `user`; return what it produced or changed."""
+        snap = self.snapshot()
+        resp = await self.requests.click(message, action_id, user=user, channel=channel)
+        assert resp.status == 200, resp.text
+        await self.idle()
+        return self.changed_since(snap, user)
+
+    def payment_requests(self) -> int:
+        return self.sandbox.request_count("/v2/payment/stored_payment_transactions", "POST")
+
+
+def text_of(messages: list[Message]) -> str:
+    """Everything visible in the messages (entities decoded as Slack shows them), for assertions."""
+    return html.unescape("\n".join(m.visible_text() for m in messages))
+
+
+@asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    *,
+    policy: str | None = POLICY,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+    faults: dict[str, Fault] | None = None,
+) -> AsyncIterator[Bot]:
+    """Start the sandbox, the fake Slack and the app; stop them all afterwards."""
+    clock = [NOW]
+    async with (
+        Sandbox(SandboxConfig(api_key=KEY, seed=7, now=NOW, faults=dict(faults or {}))) as sandbox,
+        FakeSlack(bot_token=TOKEN) as slack,
+    ):
+        for uid, name in PEOPLE.items():
+            slack.add_user(uid, name=name, real_name=name.title())
+        slack.set_usergroup("S0FINANCE", ["U0FIN2"])
+        for cid, name in (("C0GENERAL", "general"), ("C0APPROVALS", "approvals"), ("C0AUDIT", "audit")):
+            slack.add_channel(cid, name=name)
+        mapping = {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "TELNYX_API_KEY": KEY,
+            "TELNYX_BASE_URL": sandbox.base_url,
+            "TELNYX_TIMEOUT": "2",
+            "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            **(env or {}),
+        }
+        if policy is not None:
+            (tmp_path / "access.toml").write_text(policy)
+            mapping["ACCESS_POLICY"] = str(tmp_path / "access.toml")
+        settings = Settings.from_mapping(mapping)
+        app = create_app(settings, clock=lambda: clock[0])
+        await services_of(app).start()
+        try:
+            async with HttpServer(app, "127.0.0.1", 0) as server:
+                async with SlackRequests(f"{server.url}/slack/events", SECRET, fake=slack) as requests:
+                    yield Bot(sandbox, slack, requests, server, clock)
+        finally:
+            await services_of(app).aclose()
