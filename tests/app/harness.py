@@ -98,6 +98,11 @@ class Bot:
         return self.sandbox.request_count("/v2/payment/stored_payment_transactions", "POST")
 
 
+def elements(message: Message) -> list[dict[str, Any]]:
+    """The interactive elements (buttons...) of a message."""
+    return [element for _, element in message.elements()]
+
+
 def text_of(messages: list[Message]) -> str:
     """Everything visible in the messages (entities decoded as Slack shows them), for assertions."""
     return html.unescape("\n".join(m.visible_text() for m in messages))
