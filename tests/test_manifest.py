@@ -94,7 +94,7 @@ def test_only_the_scopes_the_bot_needs(manifest: dict[str, Any]) -> None:
     scopes = manifest["oauth_config"]["scopes"]
     assert set(scopes) == {"bot"}  # no user scopes: the bot never acts as a person
     assert sorted(scopes["bot"]) == sorted(
-        ["commands", "chat:write", "files:write", "users:read", "usergroups:read", "im:write"]
+        ["commands", "chat:write", "files:write", "usergroups:read", "im:write"]
     )
 
 
