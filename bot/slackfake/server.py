@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.slackfake import webapi
 from bot.slackfake.calls import CallLog, Fault
 from bot.slackfake.records import Call, Message, UploadedFile, User
+from bot.slackfake.socket_mode import SocketModeHub
 from bot.slackfake.state import ApiError, Channel, Workspace
 from bot.slackfake.validation import message_warnings
 
@@ -30,6 +31,7 @@ class FakeSlack(CallLog):
         self,
         *,
         bot_token: str = "xoxb-test",
+        app_token: str = "xapp-test",
         team_id: str = "T0TEST",
         bot_user_id: str = "U0BOT",
         bot_id: str = "B0BOT",
@@ -46,6 +48,7 @@ class FakeSlack(CallLog):
         )
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.socket = SocketModeHub(app_token, app_id)
 
     def __repr__(self) -> str:
         return f"FakeSlack(base_url={self.base_url!r}, team_id={self.workspace.team_id!r}, calls={len(self.calls)})"
@@ -55,6 +58,8 @@ class FakeSlack(CallLog):
     async def start(self) -> Self:
         """Listen on host:port (port 0 picks a free one) and set `base_url` / `api_url`."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/api/apps.connections.open", self._handle_connections_open)
+        app.router.add_get("/socket", self.socket.handle)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
@@ -70,6 +75,7 @@ class FakeSlack(CallLog):
     async def aclose(self) -> None:
         """Stop the server."""
         if self._runner is not None:
+            await self.socket.close_all()
             await self._runner.cleanup()
             self._runner = None
 
@@ -208,6 +214,16 @@ class FakeSlack(CallLog):
             return await self._answer_error(method, args, exc)
         warnings = message_warnings(args) if method in webapi.MESSAGE_METHODS else []
         await self.record(Call(method, args, response=result, warnings=warnings))
+        return web.json_response(result)
+
+    async def _handle_connections_open(self, request: web.Request) -> web.Response:
+        """Socket Mode's apps.connections.open takes the app-level token, not the bot token."""
+        auth = request.headers.get("Authorization", "")
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+        result = self.socket.open(token, self.base_url)
+        await self.record(
+            Call("apps.connections.open", {}, ok=result["ok"], error=result.get("error"), response=result)
+        )
         return web.json_response(result)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:

@@ -82,3 +82,36 @@ async def test_http_mode_finishes_in_flight_work_on_sigterm_then_exits_0(tmp_pat
         assert "Traceback" not in out
         replies = slack.calls_to("response_url")
         assert len(replies) == 1 and "Balance" in str(replies[0].args)
+
+
+async def test_socket_mode_answers_a_command_then_exits_0_on_sigterm(tmp_path):
+    from bot.slackfake.payloads import PayloadBuilder
+
+    async with (
+        Sandbox(SandboxConfig(api_key=KEY)) as sandbox,
+        FakeSlack(bot_token=TOKEN, app_token="xapp-1-test") as slack,
+    ):
+        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-test", "SLACK_API_URL": slack.api_url,
+                    "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})  # fmt: skip
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            await asyncio.wait_for(slack.socket.connected.wait(), 60)
+            fields = PayloadBuilder(fake=slack, team_id="T0TEST", api_app_id="A0TEST").command(
+                "/telnyx", "balance", user="U0ALICE", channel="C0GENERAL"
+            )
+            ack = await slack.socket.send("slash_commands", fields)
+            assert ack == {} or "text" not in ack  # acked at once; the answer comes through response_url
+            [reply] = await slack.wait_for("response_url", timeout=10)
+            assert "Balance" in str(reply.args)
+            proc.send_signal(signal.SIGTERM)
+            out = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
+            code = await asyncio.wait_for(proc.wait(), 30)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+    assert code == 0, out
+    assert "Socket Mode: connected" in out and "Traceback" not in out
