@@ -140,14 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(asyncio.run(args.handler(settings, args)))
     except KeyboardInterrupt:
         return 0
-    except Exception as err:  # noqa: BLE001 - the last line of defence: a message, never a traceback
-        from bot.access import PolicyError
-
-        if isinstance(err, PolicyError):
-            print(f"The access policy is not valid: {err}", file=sys.stderr)
-            return EXIT_CONFIG
+    except ConfigError as err:  # found while building the app: a bad policy file, a missing key
+        print(config_problem_text(err), file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception:  # noqa: BLE001 - the last line of defence: a message, never a traceback
         logger.exception("telnyx-bot stopped on an unexpected error")
-        print(f"telnyx-bot stopped: {type(err).__name__}. The log above has the details.", file=sys.stderr)
+        print("telnyx-bot stopped on an unexpected error; the log above has the details.", file=sys.stderr)
         return 1
 
 

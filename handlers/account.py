@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot import ids
 from bot.access import Permission
@@ -15,7 +14,7 @@ from formatting.balance import balance_blocks, balance_text
 from formatting.invoices import invoice_blocks, invoice_text, invoices_blocks, invoices_text
 from formatting.tags import tags_blocks, tags_text
 from handlers.common import Req, answer, tracked, usage_error
-from handlers.guard import allowed
+from handlers.guard import on_click
 from handlers.registry import Subcommand
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -111,39 +110,16 @@ async def run_tags(req: Req, parsed: Parsed) -> None:
     await answer(req, tags_text(fresh.value, prefix=prefix), blocks, share=share)
 
 
-@tracked
-async def handle_refresh(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+@on_click(Permission.VIEW, "refresh the balance")
+async def handle_refresh(req: Req, _value: str) -> None:
     """The balance's Refresh button: drop the cached balance and redraw the same message."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    if not await allowed(req, Permission.VIEW, "refresh the balance"):
-        return
     await req.svc.telnyx.invalidate("balance")
     await run_balance(req, Parsed("balance"), replace=True)
 
 
-@tracked
-async def handle_invoice_download(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+@on_click(Permission.VIEW, "download an invoice", valid=UUID.match)
+async def handle_invoice_download(req: Req, invoice_id: str) -> None:
     """An invoice's Download button: a fresh short-lived link, shown only to the clicker."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    invoice_id = (body.get("actions") or [{}])[0].get("value", "")
-    if not UUID.match(invoice_id):
-        return  # not a value this app ever sends
-    if not await allowed(req, Permission.VIEW, "download an invoice"):
-        return
     await show_invoice(req, invoice_id)
 
 

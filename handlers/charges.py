@@ -7,9 +7,6 @@ import io
 from datetime import date
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot import ids
 from bot.access import Permission
 from bot.models import ChargesBreakdown
@@ -20,8 +17,8 @@ from formatting.charges import (
     charges_summary_blocks,
     charges_summary_text,
 )
-from handlers.common import Req, answer, tracked, usage_error
-from handlers.guard import allowed
+from handlers.common import Req, answer, usage_error
+from handlers.guard import on_click
 from handlers.periods import period_or_answer, split_period
 from handlers.registry import Subcommand
 from handlers.uploads import upload_csv
@@ -90,25 +87,19 @@ def breakdown_csv(data: ChargesBreakdown) -> bytes:
     return out.getvalue().encode()
 
 
-@tracked
-async def handle_breakdown_csv(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """Download CSV: fetch the breakdown again and upload it as a file to the conversation."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    value = (body.get("actions") or [{}])[0].get("value", "")
+def csv_range(value: str) -> tuple[date, date] | None:
+    """The (start, end) a Download CSV button carries, or None for a value this app never sent."""
     try:
         start_s, end_s = value.split("|")
-        start, end = date.fromisoformat(start_s), date.fromisoformat(end_s)
+        return date.fromisoformat(start_s), date.fromisoformat(end_s)
     except ValueError:
-        return  # not a value this app sends
-    if not await allowed(req, Permission.VIEW, "download the charges breakdown"):
-        return
+        return None
+
+
+@on_click(Permission.VIEW, "download the charges breakdown", valid=csv_range)
+async def handle_breakdown_csv(req: Req, value: str) -> None:
+    """Download CSV: fetch the breakdown again and upload it as a file to the conversation."""
+    start, end = csv_range(value)  # type: ignore[misc]
     data = await req.svc.telnyx.charges_breakdown(start, end)
     name = f"telnyx-charges-{start.isoformat()}-to-{end.isoformat()}.csv"
     await upload_csv(req, name, breakdown_csv(data), f"Charges breakdown, {start} to {end} (end excluded)")

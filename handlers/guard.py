@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import Decision, Permission
 from formatting.access import denied_blocks, denied_text
-from handlers.common import Req, answer
+from handlers.common import Req, answer, tracked
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +38,34 @@ async def allowed(req: Req, permission: Permission, what: str) -> bool:
     )
     await answer(req, denied_text(what, decision), denied_blocks(what, decision))
     return False
+
+
+Click = Callable[[Req, str], Awaitable[None]]
+
+
+def on_click(
+    permission: Permission, what: str, *, valid: Callable[[str], object] = bool
+) -> Callable[[Click], Any]:
+    """A button listener: ack, then for a value this app sends, check access now and run `fn(req, value)`."""
+
+    def decorate(fn: Click) -> Any:
+        @tracked
+        async def listener(
+            ack: AsyncAck,
+            body: dict[str, Any],
+            context: AsyncBoltContext,
+            respond: AsyncRespond,
+            client: AsyncWebClient,
+        ) -> None:
+            await ack()
+            value = str((body.get("actions") or [{}])[0].get("value") or "")
+            if not valid(value):
+                return  # not a value this app ever sends: nothing to answer
+            req = Req.from_bolt(body, context, respond, client)
+            if await allowed(req, permission, what):
+                await fn(req, value)
+
+        listener.__name__, listener.__qualname__, listener.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+        return listener
+
+    return decorate

@@ -10,17 +10,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
 from bot.periods import Period
 from formatting.usage import UsageStats, usage_blocks, usage_text
-from handlers.common import Req, answer, tracked, usage_error
+from handlers.common import Req, answer, usage_error
 from handlers.exports import start_export
-from handlers.guard import allowed
+from handlers.guard import on_click
 from handlers.periods import period_or_answer, split_period
 from handlers.registry import Subcommand
 
@@ -137,43 +134,17 @@ async def run_usage(req: Req, parsed: Parsed) -> None:
     await show_page(req, record_type, period, filters, 1, replace=False)
 
 
-@tracked
-async def handle_nav(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+@on_click(Permission.VIEW, "page through usage records", valid=read_value)
+async def handle_nav(req: Req, value: str) -> None:
     """Next page / Previous page: redraw the same message on the other page."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    query = read_value((body.get("actions") or [{}])[0].get("value", ""))
-    if query is None:
-        return
-    if not await allowed(req, Permission.VIEW, "page through usage records"):
-        return
-    record_type, period, filters, page = query
+    record_type, period, filters, page = read_value(value)  # type: ignore[misc]
     await show_page(req, record_type, period, filters, max(page, 1), replace=True)
 
 
-@tracked
-async def handle_export(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+@on_click(Permission.VIEW, "export usage records", valid=read_value)
+async def handle_export(req: Req, value: str) -> None:
     """Export CSV: walk every page in the background and upload the file to the conversation."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    query = read_value((body.get("actions") or [{}])[0].get("value", ""))
-    if query is None:
-        return
-    if not await allowed(req, Permission.VIEW, "export usage records"):
-        return
-    record_type, period, filters, _ = query
+    record_type, period, filters, _ = read_value(value)  # type: ignore[misc]
     await start_export(req, record_type, period, filters)
 
 

@@ -24,7 +24,7 @@ from formatting.webhooks import (
 )
 from handlers.account import UUID, show_invoice
 from handlers.common import Req, answer, answer_error, tracked, usage_error
-from handlers.guard import allowed
+from handlers.guard import allowed, on_click
 from handlers.periods import period_or_answer, split_period
 from handlers.registry import Subcommand
 
@@ -92,22 +92,9 @@ async def run_webhook(req: Req, parsed: Parsed) -> None:
     await show_delivery(req, parsed.args[0].lower())
 
 
-@tracked
-async def handle_diagnose_button(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+@on_click(Permission.VIEW, "diagnose a webhook delivery", valid=UUID.match)
+async def handle_diagnose_button(req: Req, delivery_id: str) -> None:
     """A delivery's Diagnose button in the `webhooks` list."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    delivery_id = (body.get("actions") or [{}])[0].get("value", "")
-    if not UUID.match(delivery_id):
-        return
-    if not await allowed(req, Permission.VIEW, "diagnose a webhook delivery"):
-        return
     await show_delivery(req, delivery_id)
 
 

@@ -115,3 +115,17 @@ async def test_socket_mode_answers_a_command_then_exits_0_on_sigterm(tmp_path):
                 proc.kill()
     assert code == 0, out
     assert "Socket Mode: connected" in out and "Traceback" not in out
+
+
+async def test_run_without_a_telnyx_key_stops_with_the_fix_and_no_traceback(tmp_path):
+    env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET})
+    code, out = await _run(["run", "--http", "--port", "0"], env, tmp_path)
+    assert code == 2 and "TELNYX_API_KEY" in out and "Traceback" not in out
+
+
+async def test_a_bad_access_policy_stops_the_start_naming_the_field(tmp_path):
+    (tmp_path / "policy.toml").write_text('[limits]\nmax_topup = "12.345"\n')
+    env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "TELNYX_API_KEY": KEY,
+                "ACCESS_POLICY": str(tmp_path / "policy.toml")})  # fmt: skip
+    code, out = await _run(["run", "--http", "--port", "0"], env, tmp_path)
+    assert code == 2 and "limits.max_topup" in out and "Traceback" not in out
