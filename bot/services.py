@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
+
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -69,6 +71,13 @@ class Services:
     confirm_payment: Callable[[Any], Any] | None = None  # the console asks before a real payment
     inflight: InFlight = field(default_factory=InFlight)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _http: aiohttp.ClientSession | None = None
+
+    def http(self) -> aiohttp.ClientSession:
+        """One pooled HTTP session for response_url posts (Bolt's respond opens a new one per reply)."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
+        return self._http
 
     def spawn(self, coro: Any, *, name: str) -> asyncio.Task[Any]:
         """Run work that outlives the listener (exports), tracked for a clean shutdown."""
@@ -93,3 +102,5 @@ class Services:
         """Release the HTTP pool and the database engine."""
         await self.telnyx.aclose()
         await self.store.aclose()
+        if self._http is not None:
+            await self._http.close()

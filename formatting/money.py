@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import functools
 import re
 from decimal import Decimal
 
@@ -34,7 +35,14 @@ def money(
     """
     if isinstance(amount, float):
         raise TypeError("money() takes Decimal, never float")
-    amount = Decimal(amount)
+    # keyed by the text: Decimal("1.0") == Decimal("1.00"), but with `exact` they print differently
+    return _money(str(Decimal(amount)), currency, locale, exact)
+
+
+@functools.lru_cache(maxsize=4096)  # a burst formats the same few amounts hundreds of times; Babel is slow
+def _money(text: str, currency: str, locale: str, exact: bool) -> str:
+    """money() without the float guard, memoised."""
+    amount = Decimal(text)
     if not amount.is_finite():
         return "n/a"
     # only letters and digits of a code are kept: the result goes into mrkdwn unescaped

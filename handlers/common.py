@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import TelnyxError
 from bot.services import Services
@@ -41,15 +42,27 @@ class Req:
         """Read who and where from any Bolt payload."""
         user = body.get("user_id") or (body.get("user") or {}).get("id") or context.get("user_id") or ""
         channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or context.get("channel_id")
+        svc: Services = context["svc"]
+        url = body.get("response_url")
         return cls(
-            svc=context["svc"],
+            svc=svc,
             user_id=user,
             channel_id=channel,
-            respond=respond,
+            respond=responder(svc, url) if url else respond,
             client=client,
             trigger_id=body.get("trigger_id"),
             body=body,
         )
+
+
+def responder(svc: Services, url: str) -> Any:
+    """Like Bolt's respond, over the app's pooled session: a burst of replies reuses connections."""
+    client = AsyncWebhookClient(url, session=svc.http(), timeout=10)
+
+    async def respond(text: str = "", blocks: Sequence[Block] | None = None, **options: Any) -> Any:
+        return await client.send(text=text, blocks=blocks, **options)
+
+    return respond
 
 
 def decorate(svc: Services, blocks: Sequence[Block], share: str | None) -> list[Block]:

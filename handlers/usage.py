@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections import Counter
 from contextlib import aclosing
@@ -83,7 +84,7 @@ async def show_page(
     )
     records, stats = await asyncio.gather(page_task, stats_for(req, record_type, period, filters))
     if records.page.total_results > stats.count:  # the walk stopped at STATS_CAP
-        stats = replace(stats, count=records.page.total_results, walked=stats.count)
+        stats = dataclasses.replace(stats, count=records.page.total_results, walked=stats.count)
     last = max(records.page.total_pages, 1)
     blocks = usage_blocks(
         record_type,

@@ -31,6 +31,7 @@ from handlers.registry import Subcommand
 EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
 ID_IN_TEXT = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 SHOWN = 15
+SUMMARY_OF = 100  # the latest failures the summary groups (one page, shared by identical commands)
 SHORTCUT_CAP = 5  # answers per shortcut; more ids are listed as not looked up
 
 
@@ -56,7 +57,9 @@ async def run_webhooks(req: Req, parsed: Parsed) -> None:
     window = {"started_after": period.start_dt(), "started_before": period.end_dt()} if period else {}
     listing, failures = await asyncio.gather(
         req.svc.telnyx.webhook_deliveries(status=status, event_type=event_type, page=1, size=SHOWN, **window),
-        req.svc.telnyx.webhook_deliveries(status="failed", event_type=event_type, page=1, size=250, **window),
+        req.svc.telnyx.webhook_deliveries(
+            status="failed", event_type=event_type, page=1, size=SUMMARY_OF, **window
+        ),
     )
     summary = summarize_failures(failures.deliveries)
     label = " ".join(x for x in (status or "all", f"event_type={event_type}" if event_type else "",

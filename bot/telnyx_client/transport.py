@@ -26,6 +26,9 @@ logger = logging.getLogger("bot.telnyx_client")
 
 T = TypeVar("T")
 MAX_TIMEOUT = 10.0
+# Requests in flight at once. Below httpx's pool of 100: past it, httpcore re-scans every queued request on
+# each connection change (O(queued x connections), encode/httpcore#1035), which starves the event loop.
+MAX_IN_FLIGHT = 32
 
 
 class TelnyxTransport:
@@ -50,6 +53,8 @@ class TelnyxTransport:
         self.read_retries = read_retries
         self.telnyx_request_count = 0  # HTTP requests handed to the transport, retries included
         self.cache = TTLCache(cache_ttl)
+        self.flights = TTLCache(0)  # identical reads in flight at the same moment share one request
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         # Redirects are not followed: on a 307 httpx would re-POST the payment to another URL.
         http_client = DefaultAsyncHttpxClient(
             follow_redirects=False, event_hooks={"request": [self._counted]}
@@ -103,9 +108,26 @@ class TelnyxTransport:
         self.cache.invalidate(*keys)
 
     async def _read(
+        self,
+        what: str,
+        call: Callable[[httpx.Timeout], Awaitable[Any]],
+        build: Callable[[Any], T],
+        *,
+        share: tuple[Any, ...] | None = None,
+    ) -> T:
+        """GET within the time budget, retried once on a quick 5xx, short 429 or failed connection.
+
+        With `share` (the query, hashable), concurrent identical reads make one request between them.
+        """
+        if share is not None:
+            fresh = await self.flights.get((what, *share), lambda: self._read(what, call, build))
+            return fresh.value
+        async with self._slots:  # the budget starts when the request can really be sent
+            return await self._read_now(what, call, build)
+
+    async def _read_now(
         self, what: str, call: Callable[[httpx.Timeout], Awaitable[Any]], build: Callable[[Any], T]
     ) -> T:
-        """GET within the time budget, retried once on a quick 5xx, short 429 or failed connection."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         for attempt in range(self.read_retries + 1):

@@ -277,3 +277,11 @@ async def test_rejected_api_key_asks_an_admin_without_showing_a_key(tmp_path):
         text = text_of(await bot.command("tags"))
     assert "admin" in text.lower() and "API key" in text
     assert "KEYwrongwrongwrong" not in text and KEY not in text
+
+
+async def test_usage_over_the_stats_cap_counts_all_and_says_what_the_cost_covers(bot, monkeypatch):
+    import handlers.usage
+
+    monkeypatch.setattr(handlers.usage, "STATS_CAP", 5)  # the real cap is 1,000; the sandbox has fewer
+    text = text_of(await bot.command("usage messaging last-30-days"))
+    assert "over the first 5 of" in text and "Export CSV" in text
