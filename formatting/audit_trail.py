@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import Block
 
 from bot.audit_trail import AuditRecord
-from formatting.layout import context, section
-from formatting.text import compact, escape, slack_date
+from formatting.layout import BLOCK_BUDGET, context, fallback, header, pack_lines, section
+from formatting.text import compact, escape, showing, slack_date
 
 RESULT_MARK = {
     "ok": ":white_check_mark:",
@@ -19,11 +20,11 @@ RESULT_MARK = {
 
 
 def _changes(before: Any, after: Any) -> list[str]:
-    if isinstance(before, dict) and isinstance(after, dict):
-        keys = [k for k in after if before.get(k) != after.get(k)]
-        return [
-            f"{escape(k)}: {escape(compact(before.get(k)))} → {escape(compact(after.get(k)))}" for k in keys
-        ]
+    """One "field: old → new" line per changed field (a creation has no before: every field is new)."""
+    if isinstance(after, dict) and (before is None or isinstance(before, dict)):
+        old = before or {}
+        keys = [k for k in after if old.get(k) != after.get(k)]
+        return [f"{escape(k)}: {escape(compact(old.get(k)))} → {escape(compact(after.get(k)))}" for k in keys]
     if before is None and after is None:
         return []
     return [f"{escape(compact(before))} → {escape(compact(after))}"]
@@ -38,9 +39,44 @@ def audit_record_blocks(record: AuditRecord) -> list[Block]:
     """One record: the action, who, the result, and each changed field."""
     mark = RESULT_MARK.get(record.result, ":information_source:")
     lines = [
-        f"{mark} *{escape(record.action)}* on `{escape(record.target)}` by <@{record.actor}>: *{escape(record.result)}*"
+        f"{mark} *{escape(record.action)}* on `{escape(record.target)}` by <@{record.actor}>: "
+        f"*{escape(record.result)}*"
     ]
     lines += _changes(record.before, record.after)[:20]
     if record.detail:
         lines.append(f"_{escape(compact(record.detail, 500))}_")
     return [section("\n".join(lines)), context(f"{slack_date(record.at)} · audit record #{record.id}")]
+
+
+def _trail_line(record: AuditRecord) -> str:
+    mark = RESULT_MARK.get(record.result, ":information_source:")
+    line = (
+        f"{mark} {slack_date(record.at)} *{escape(record.action)}* on `{escape(compact(record.target, 80))}` "
+        f"by <@{record.actor}>: {escape(record.result)}"
+    )
+    changes = _changes(record.before, record.after)[:4]
+    if changes:
+        line += "\n      " + "; ".join(changes)
+    if record.detail:
+        line += f"\n      _{escape(compact(record.detail, 200))}_"
+    return line
+
+
+def trail_blocks(records: Sequence[AuditRecord]) -> list[Block]:
+    """The newest records of the bot's own audit trail (what `/telnyx trail` shows admins)."""
+    blocks: list[Block] = [header("The bot's audit trail")]
+    if not records:
+        return [*blocks, section("Nothing recorded yet: no change, decision or denial has been handled.")]
+    packed, shown = pack_lines([_trail_line(r) for r in records], max_blocks=BLOCK_BUDGET - 2)
+    blocks += packed
+    blocks.append(context(f"{showing(shown, len(records), 'record')}, newest first."))
+    return blocks
+
+
+def trail_text(records: Sequence[AuditRecord]) -> str:
+    """Plain fallback of trail_blocks."""
+    if not records:
+        return "The bot's audit trail is empty."
+    return fallback(
+        f"The bot's audit trail: {len(records)} records, the newest {audit_record_text(records[0])}."
+    )

@@ -16,10 +16,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
+from bot.errors import TelnyxError
 from bot.models import AutoRechargePrefs
+from formatting.errors import error_blocks
 from formatting.layout import actions, button, context, fields_section, header, section
 from formatting.money import money
-from formatting.text import freshness_line
+from formatting.text import escape, freshness_line
 
 PREFERENCES = {"credit_paypal": "Credit card / PayPal", "ach": "ACH bank transfer"}
 FIELDS = ("enabled", "threshold_amount", "recharge_amount", "preference", "invoice_enabled")
@@ -54,8 +56,9 @@ def prefs_blocks(
     from_cache: bool,
     can_edit: bool,
     now: datetime | None = None,
+    edit_note: str | None = None,
 ) -> list[Block]:
-    """The preferences; an Edit button for those allowed to change them."""
+    """The preferences; an Edit button for those allowed to change them, or `edit_note` saying why not."""
     blocks: list[Block] = [
         header("Auto-recharge"),
         fields_section([(LABELS[f], show(prefs, f)) for f in FIELDS]),
@@ -63,6 +66,8 @@ def prefs_blocks(
     ]
     if can_edit:
         blocks.append(actions(button("Edit", ids.ACTION_AUTORECHARGE_EDIT, value="edit")))
+    elif edit_note:
+        blocks.append(context(f":lock: {escape(edit_note)}"))
     return blocks
 
 
@@ -74,6 +79,17 @@ def loading_modal() -> View:
         title=PlainTextObject(text="Auto-recharge"),
         close=PlainTextObject(text="Cancel"),
         blocks=[section(":hourglass_flowing_sand: Loading the current settings from Telnyx...")],
+    )
+
+
+def unavailable_modal(err: TelnyxError) -> View:
+    """The loading modal's replacement when the current settings could not be read: nothing to edit."""
+    return View(
+        type="modal",
+        callback_id=ids.VIEW_AUTORECHARGE,
+        title=PlainTextObject(text="Auto-recharge"),
+        close=PlainTextObject(text="Close"),
+        blocks=[*error_blocks(err), context("Nothing was changed. Try Edit again in a minute.")],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from slack_sdk.models.blocks import (
     Block,
     ConfirmObject,
@@ -52,9 +54,9 @@ def _decision_lines(r: TopupRequest) -> list[str]:
         return [f"Approved by {by} {at}, but the payment failed: {escape(r.error or 'unknown error')}",
                 "Nothing was charged. A new request is needed to try again."]  # fmt: skip
     if r.state == TopupState.OUTCOME_UNKNOWN:
-        return [f"Approved by {by} {at}. The payment was sent but Telnyx did not answer in time: it may or may "
-                "not have been charged.", "*Check the payment history in the Telnyx portal.* The bot will not "
-                "retry it; do not request it again before checking."]  # fmt: skip
+        return [f"Approved by {by} {at}. The payment was sent but Telnyx did not answer in time: it may or "
+                "may not have been charged.", "*Check the payment history in the Telnyx portal.* The bot "
+                "will not retry it; do not request it again before checking."]  # fmt: skip
     if r.state == TopupState.DENIED:
         return [f"Denied by {by} {at}: {escape(r.deny_reason or '')}"]
     if r.state == TopupState.EXPIRED:
@@ -125,7 +127,31 @@ def decision_dm_blocks(r: TopupRequest) -> list[Block]:
     ]
 
 
-def request_modal(private_metadata: str, *, max_topup: str) -> View:
+def notice_blocks(message: str, r: TopupRequest | None) -> list[Block]:
+    """An answer only the clicker sees: what already happened to the request, or why nothing did."""
+    if r is not None and r.state != TopupState.PENDING:
+        text = f"*{STATE_LINE[r.state]}*\n" + "\n".join(_decision_lines(r))  # user text escaped in there
+    else:
+        text = f":information_source: {escape(message)}"
+    blocks: list[Block] = [section(text)]
+    if r is not None:
+        blocks.append(context(f"Top-up request `{r.id}` for {_amount(r)} by <@{r.requester}>."))
+    return blocks
+
+
+def card_not_posted_blocks(r: TopupRequest, channel: str, error: str) -> list[Block]:
+    """The requester's answer when the approval card could not be posted: nobody can approve it."""
+    return [
+        section(
+            f":warning: Your top-up request for *{_amount(r)}* was stored, but its approval card could not "
+            f"be posted in <#{channel}> (`{escape(error)}`), so finance cannot see it. Nothing will be "
+            "charged. Ask an admin to invite the bot to that channel, then request again."
+        ),
+        context(f"Request `{r.id}` will expire {slack_date(r.expires_at)} without a decision."),
+    ]
+
+
+def request_modal(private_metadata: str, *, max_topup: Decimal) -> View:
     """The "Request top-up" form opened from the balance."""
     return View(
         type="modal",
@@ -139,7 +165,7 @@ def request_modal(private_metadata: str, *, max_topup: str) -> View:
                 block_id=ids.BLOCK_TOPUP_AMOUNT,
                 label=PlainTextObject(text="Amount (USD)"),
                 element=PlainTextInputElement(
-                    action_id=ids.INPUT, placeholder=f"e.g. 100.00 (at most {max_topup})"
+                    action_id=ids.INPUT, placeholder=f"e.g. 100.00 (at most {money(max_topup, 'USD')})"
                 ),
             ),
             InputBlock(

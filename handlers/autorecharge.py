@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import ids
 from bot.access import Permission
@@ -17,32 +16,43 @@ from bot.errors import TelnyxError
 from bot.models import AutoRechargeChange
 from bot.parsing import Parsed
 from formatting.autorecharge import (
+    PREFERENCES,
     change_blocks,
     change_text,
     edit_modal,
     loading_modal,
     prefs_blocks,
     prefs_text,
+    unavailable_modal,
 )
-from formatting.errors import error_blocks, error_text
-from handlers.common import Req, answer, decorate, tracked, usage_error
+from handlers.common import Req, answer, answer_error, tracked, usage_error
 from handlers.guard import allowed, check
 from handlers.registry import Subcommand
+from handlers.topup import modal_req
 
 logger = logging.getLogger(__name__)
-MAX_AMOUNT = Decimal("100000")
+MAX_AMOUNT = Decimal("100000")  # far above any real setting: a typo (an extra zero or two) is caught here
+WHAT = "change auto-recharge"
 
 
 async def run_autorecharge(req: Req, parsed: Parsed) -> None:
-    """Show the auto-recharge preferences, with Edit for those allowed to change them."""
+    """Show the auto-recharge preferences, with Edit for those allowed to change them (or why not)."""
     if parsed.args or parsed.options:
         await usage_error(req, "`autorecharge` takes no arguments", "`/telnyx autorecharge`, then Edit",
                           "/telnyx autorecharge")  # fmt: skip
         return
     fresh = await req.svc.telnyx.auto_recharge_prefs()
-    can_edit = (await check(req, Permission.CHANGE_AUTORECHARGE)).allowed and req.shared_by is None
-    blocks = prefs_blocks(fresh.value, fetched_at=fresh.fetched_at, from_cache=fresh.from_cache, can_edit=can_edit,
-                          now=req.svc.clock())  # fmt: skip
+    decision = await check(req, Permission.CHANGE_AUTORECHARGE)
+    mine = req.shared_by is None  # a shared answer shows no Edit and no note about one person's access
+    note = decision.reason if mine and not decision.allowed else None
+    blocks = prefs_blocks(
+        fresh.value,
+        fetched_at=fresh.fetched_at,
+        from_cache=fresh.from_cache,
+        now=req.svc.clock(),
+        can_edit=mine and decision.allowed,
+        edit_note=note,
+    )
     await answer(req, prefs_text(fresh.value), blocks, share="autorecharge")
 
 
@@ -57,26 +67,35 @@ async def handle_edit(
     """Edit: check, open a loading modal at once (the trigger lasts 3 s), then fill it with current values."""
     await ack()
     req = Req.from_bolt(body, context, respond, client)
-    if not await allowed(req, Permission.CHANGE_AUTORECHARGE, "change auto-recharge"):
+    if not await allowed(req, Permission.CHANGE_AUTORECHARGE, WHAT):
         return
     opened = await client.views_open(trigger_id=req.trigger_id, view=loading_modal())
     view = opened["view"]
-    fresh = await req.svc.telnyx.auto_recharge_prefs()
+    try:
+        await req.svc.telnyx.invalidate(
+            "auto_recharge"
+        )  # prefill with what Telnyx has now, not a cached copy
+        prefs = (await req.svc.telnyx.auto_recharge_prefs()).value
+    except TelnyxError as err:
+        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=unavailable_modal(err))
+        return
     meta = json.dumps({"url": body.get("response_url"), "ch": req.channel_id})
-    await client.views_update(view_id=view["id"], hash=view.get("hash"), view=edit_modal(fresh.value, meta))
+    await client.views_update(view_id=view["id"], hash=view.get("hash"), view=edit_modal(prefs, meta))
 
 
 def _amount(raw: str | None, *, allow_zero: bool) -> Decimal | str:
-    """A Decimal, or the inline error Slack shows under the field."""
-    text = (raw or "").strip().replace(",", "").lstrip("$")
+    """A two-place Decimal, or the inline error Slack shows under the field."""
+    text = (raw or "").strip().replace(",", "").removeprefix("$").strip()
     try:
         value = Decimal(text)
     except InvalidOperation:
         return "Enter an amount in USD, like 100.00"
-    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]
+    if not value.is_finite():
+        return "Enter an amount in USD, like 100.00"
+    if value != value.quantize(Decimal("0.01")):
         return "Use at most two decimals, like 100.50"
     if value < 0 or (value == 0 and not allow_zero):
-        return "Enter an amount above 0" if not allow_zero else "Enter 0 or more"
+        return "Enter 0 or more" if allow_zero else "Enter an amount above 0"
     if value > MAX_AMOUNT:
         return f"At most {MAX_AMOUNT:,} USD"
     return value.quantize(Decimal("0.01"))
@@ -88,6 +107,9 @@ def read_form(values: dict[str, Any]) -> tuple[AutoRechargeChange | None, dict[s
     def pick(block: str) -> dict[str, Any]:
         return (values.get(block) or {}).get(ids.INPUT) or {}
 
+    def chosen(block: str) -> str | None:
+        return (pick(block).get("selected_option") or {}).get("value")
+
     errors: dict[str, str] = {}
     threshold = _amount(pick(ids.BLOCK_AR_THRESHOLD).get("value"), allow_zero=True)
     amount = _amount(pick(ids.BLOCK_AR_AMOUNT).get("value"), allow_zero=False)
@@ -95,15 +117,15 @@ def read_form(values: dict[str, Any]) -> tuple[AutoRechargeChange | None, dict[s
         errors[ids.BLOCK_AR_THRESHOLD] = threshold
     if isinstance(amount, str):
         errors[ids.BLOCK_AR_AMOUNT] = amount
-    preference = (pick(ids.BLOCK_AR_PREFERENCE).get("selected_option") or {}).get("value")
-    if preference not in ("credit_paypal", "ach"):
+    preference = chosen(ids.BLOCK_AR_PREFERENCE)
+    if preference not in PREFERENCES:
         errors[ids.BLOCK_AR_PREFERENCE] = "Choose a payment method"
     if errors:
         return None, errors
     return AutoRechargeChange(
-        enabled=(pick(ids.BLOCK_AR_ENABLED).get("selected_option") or {}).get("value") == "on",
-        invoice_enabled=(pick(ids.BLOCK_AR_INVOICE).get("selected_option") or {}).get("value") == "on",
-        preference=preference,
+        enabled=chosen(ids.BLOCK_AR_ENABLED) == "on",
+        invoice_enabled=chosen(ids.BLOCK_AR_INVOICE) == "on",
+        preference=preference,  # type: ignore[arg-type]  # checked against PREFERENCES above
         threshold_amount=threshold,  # type: ignore[arg-type]
         recharge_amount=amount,  # type: ignore[arg-type]
     ), {}
@@ -118,45 +140,29 @@ async def handle_submit(
     client: AsyncWebClient,
 ) -> None:
     """Save: inline errors for bad amounts; access checked again; PATCH; answer before -> after."""
-    view = body.get("view") or {}
-    change, errors = read_form((view.get("state") or {}).get("values") or {})
-    if errors:
+    change, errors = read_form(((body.get("view") or {}).get("state") or {}).get("values") or {})
+    if change is None:
         await ack(response_action="errors", errors=errors)
         return
     await ack()
-    meta = json.loads(view.get("private_metadata") or "{}")
-    reply = AsyncWebhookClient(meta["url"]) if meta.get("url") else None
-    req = Req.from_bolt(body, context, respond, client)
-    req.channel_id = meta.get("ch")
-
-    async def send(text: str, blocks: list[Any]) -> None:
-        if reply is not None:
-            await reply.send(text=text, blocks=decorate(req.svc, blocks, None), response_type="ephemeral",
-                             replace_original=False)  # fmt: skip
-
-    decision = await check(req, Permission.CHANGE_AUTORECHARGE)
-    if not decision.allowed:
-        from formatting.access import denied_blocks, denied_text
-
-        await req.svc.audit.record_denial(
-            req.user_id, Permission.CHANGE_AUTORECHARGE, "autorecharge", decision.rule
-        )
-        await send(
-            denied_text("change auto-recharge", decision), denied_blocks("change auto-recharge", decision)
-        )
+    req, _ = modal_req(body, context, client)
+    if not await allowed(req, Permission.CHANGE_AUTORECHARGE, WHAT):
         return
+    audit = req.svc.audit
+    wanted = change.model_dump(mode="json")
     try:
         await req.svc.telnyx.invalidate("auto_recharge")  # "before" must be what Telnyx has now
         before = (await req.svc.telnyx.auto_recharge_prefs()).value
         after = await req.svc.telnyx.update_auto_recharge_prefs(change)
     except TelnyxError as err:
-        await req.svc.audit.record(req.user_id, "autorecharge.change", "autorecharge", None,
-                                   change.model_dump(mode="json"), "failed", err.user_message)  # fmt: skip
-        await send(error_text(err), error_blocks(err))
+        await audit.record(
+            req.user_id, "autorecharge.change", "autorecharge", None, wanted, "failed", err.user_message
+        )
+        await answer_error(req, err)
         return
-    await req.svc.audit.record(req.user_id, "autorecharge.change", "autorecharge",
-                               before.model_dump(mode="json"), after.model_dump(mode="json"), "ok")  # fmt: skip
-    await send(change_text(before, after), change_blocks(before, after, req.user_id))
+    await audit.record(req.user_id, "autorecharge.change", "autorecharge", before.model_dump(mode="json"),
+                       after.model_dump(mode="json"), "ok")  # fmt: skip
+    await answer(req, change_text(before, after), change_blocks(before, after, req.user_id))
 
 
 SUBCOMMANDS = [

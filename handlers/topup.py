@@ -1,15 +1,15 @@
 """Top-ups: `/telnyx topup <amount> [reason]` or "Request top-up", the approval card, Approve and Deny.
 
-Every click re-checks access and goes through the store's compare-and-set (bot/approvals), so a double
-click, a second approver or a retried request cannot pay twice. After each decision the card is redrawn
-with chat.update (it may be older than a response_url lives) and the requester gets a direct message.
+Every click and submission checks access first, then goes through the store's compare-and-set (bot/approvals):
+a double click, a second approver or a retried request cannot pay twice. After each decision the card is
+redrawn with chat.update (it may outlive a response_url) and the requester gets a DM. Modal submissions
+carry no response_url: the click's one travels in `private_metadata`, and `reply_via` answers through it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -19,15 +19,29 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import ids
 from bot.access import Permission
-from bot.approvals import AccessDenied, Outcome, TopupError, TopupRequest, status_text
+from bot.approvals import (
+    AccessDenied,
+    Outcome,
+    TopupError,
+    TopupRequest,
+    TopupState,
+    parse_amount,
+    status_text,
+)
 from bot.errors import TelnyxError
+from bot.models import Balance
 from bot.parsing import Parsed
+from bot.services import Services
+from formatting.access import denied_blocks, denied_text
+from formatting.help import usage_error_blocks
 from formatting.topup import (
     card_blocks,
+    card_not_posted_blocks,
     card_text,
     decision_dm_blocks,
     decision_dm_text,
     deny_modal,
+    notice_blocks,
     request_modal,
     requested_blocks,
 )
@@ -37,145 +51,153 @@ from handlers.registry import Subcommand
 
 logger = logging.getLogger(__name__)
 EXAMPLE = '/telnyx topup 150.00 "launch week traffic"'
+REQUEST, APPROVE, DENY = "request a top-up", "approve a top-up", "deny a top-up"
+LIVE = (TopupState.PENDING, TopupState.APPROVED, TopupState.EXECUTING)  # the card still has to change
 
 
-def _policy_missing(req: Req) -> bool:
-    return not req.svc.policy.configured or not req.svc.policy.approvals_channel
+def reply_via(client: AsyncWebClient, user: str, url: str | None) -> Any:
+    """A stand-in for `respond` in a modal submission: the stored response_url, or a DM without one."""
+
+    async def send(text: str, blocks: Any = None, response_type: str = "ephemeral", **kw: Any) -> None:
+        if url:
+            replace = kw.get("replace_original", False)
+            hook = AsyncWebhookClient(url)
+            sent = await hook.send(
+                text=text, blocks=blocks, response_type=response_type, replace_original=replace
+            )
+            if sent.status_code == 200:
+                return
+            logger.warning("response_url answered %s: sending a direct message instead", sent.status_code)
+        await client.chat_postMessage(channel=user, text=text, blocks=blocks)
+
+    return send
 
 
-async def create_request(req: Req, amount: str, reason: str, reply: Any) -> None:
+def field_value(body: dict[str, Any], block_id: str) -> str:
+    """The text typed into the input `block_id` of a submitted modal."""
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    return str(((values.get(block_id) or {}).get(ids.INPUT) or {}).get("value") or "").strip()
+
+
+def modal_req(body: dict[str, Any], context: Any, client: AsyncWebClient) -> tuple[Req, dict[str, Any]]:
+    """The Req of a modal submission, answering through the response_url kept in its private_metadata."""
+    meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    req = Req.from_bolt(body, context, None, client)  # type: ignore[arg-type]  # no response_url here
+    req.respond = reply_via(client, req.user_id, meta.get("url"))
+    req.channel_id = meta.get("ch") or req.channel_id
+    return req, meta
+
+
+async def _balance(svc: Services) -> Balance | None:
+    try:
+        return (await svc.telnyx.balance()).value
+    except TelnyxError as err:  # the card is still useful without it; finance sees the balance is missing
+        logger.warning("balance for the approval card failed: %s", type(err).__name__)
+        return None
+
+
+async def create_request(req: Req, amount: str, reason: str) -> None:
     """Store the request (access and limits checked there), post the card, tell the requester."""
     try:
         request = await req.svc.approvals.request(req.user_id, amount, reason)
     except AccessDenied as err:
-        from formatting.access import denied_blocks, denied_text
-
-        await reply(
-            denied_text("request a top-up", err.decision), denied_blocks("request a top-up", err.decision)
-        )
+        await answer(req, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
         return
     except TopupError as err:
-        from formatting.help import usage_error_blocks
-
-        accepted = f"an amount in USD above 0 with at most two decimals, at most {req.svc.policy.max_topup}"
-        await reply(err.user_message, usage_error_blocks(err.user_message, accepted, EXAMPLE))
+        accepted = (
+            f"USD with at most two decimals, up to ${req.svc.policy.max_topup:,.2f} and the daily limit"
+        )
+        await answer(req, err.user_message, usage_error_blocks(err.user_message, accepted, EXAMPLE))
         return
-    balance = None
+    channel = req.svc.policy.approvals_channel or ""
+    blocks = decorate(req.svc, card_blocks(request, await _balance(req.svc)), None)
     try:
-        balance = (await req.svc.telnyx.balance()).value
-    except TelnyxError as err:  # the card is still useful without it; finance sees the balance is missing
-        logger.warning("balance for the approval card failed: %s", type(err).__name__)
-    channel = req.svc.policy.approvals_channel
-    posted = await req.client.chat_postMessage(
-        channel=channel,
-        text=card_text(request),
-        blocks=decorate(req.svc, card_blocks(request, balance), None),
-    )
+        posted = await req.client.chat_postMessage(channel=channel, text=card_text(request), blocks=blocks)
+    except SlackApiError as err:
+        error = str(err.response.get("error"))
+        logger.error("approval card for %s not posted in %s: %s", request.id, channel, error)
+        await answer(req, f"The request was stored but finance was not told: {error}.",
+                     card_not_posted_blocks(request, channel, error))  # fmt: skip
+        return
     await req.svc.approvals.attach_card(request.id, posted["channel"], posted["ts"])
-    await reply(f"Top-up request sent to finance in <#{channel}>.", requested_blocks(request, channel))
+    await answer(req, f"Top-up request sent to finance in <#{channel}>.", requested_blocks(request, channel))
 
 
 async def run_topup(req: Req, parsed: Parsed) -> None:
-    """`topup <amount> [reason]`."""
-    if _policy_missing(req):
-        await usage_error(req, "Top-ups are disabled: no access policy with an approvals channel is configured",
-                          "an admin sets ACCESS_POLICY (see access.example.toml)", EXAMPLE)  # fmt: skip
-        return
+    """`topup <amount> [reason]` (access already checked by the router; the core checks it again)."""
     options = dict(parsed.options)
     reason = options.pop("reason", None)
     if not parsed.args or options:
         await usage_error(req, "`topup` needs an amount", "`/telnyx topup <amount> [reason]`", EXAMPLE)
         return
-    reason = reason if reason is not None else " ".join(parsed.args[1:])
-
-    async def reply(text: str, blocks: list[Any]) -> None:
-        await answer(req, text, blocks)
-
-    await create_request(req, parsed.args[0], reason, reply)
+    await create_request(req, parsed.args[0], reason if reason is not None else " ".join(parsed.args[1:]))
 
 
 @tracked
-async def handle_request_button(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """ "Request top-up" on the balance: open the request form."""
+async def handle_request_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                                respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+    """ "Request top-up" on the balance: check, then open the request form."""
     await ack()
     req = Req.from_bolt(body, context, respond, client)
-    if _policy_missing(req):
-        await usage_error(req, "Top-ups are disabled: no access policy with an approvals channel is configured",
-                          "an admin sets ACCESS_POLICY (see access.example.toml)", EXAMPLE)  # fmt: skip
-        return
-    if not await allowed(req, Permission.REQUEST_TOPUP, "request a top-up"):
+    if not await allowed(req, Permission.REQUEST_TOPUP, REQUEST):
         return
     meta = json.dumps({"url": body.get("response_url"), "ch": req.channel_id})
     await client.views_open(
-        trigger_id=req.trigger_id, view=request_modal(meta, max_topup=str(req.svc.policy.max_topup))
+        trigger_id=req.trigger_id, view=request_modal(meta, max_topup=req.svc.policy.max_topup)
     )
 
 
 @tracked
-async def handle_request_submit(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """The request form: amount checked inline, then the same path as `/telnyx topup`."""
-    view = body.get("view") or {}
-    values = (view.get("state") or {}).get("values") or {}
-    amount = ((values.get(ids.BLOCK_TOPUP_AMOUNT) or {}).get(ids.INPUT) or {}).get("value") or ""
-    reason = ((values.get(ids.BLOCK_TOPUP_REASON) or {}).get(ids.INPUT) or {}).get("value") or ""
-    from bot.approvals import parse_amount
-
+async def handle_request_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                                respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+    """The request form: the amount checked inline, then the same path as `/telnyx topup`."""
+    amount, limit = field_value(body, ids.BLOCK_TOPUP_AMOUNT), context["svc"].policy.max_topup
     try:
-        parse_amount(amount)
+        problem = f"At most ${limit:,.2f} per top-up." if parse_amount(amount) > limit else None
     except TopupError as err:
-        await ack(response_action="errors", errors={ids.BLOCK_TOPUP_AMOUNT: err.user_message[:150]})
+        problem = err.user_message
+    if problem:
+        await ack(response_action="errors", errors={ids.BLOCK_TOPUP_AMOUNT: problem[:150]})
         return
     await ack()
-    meta = json.loads(view.get("private_metadata") or "{}")
-    req = Req.from_bolt(body, context, respond, client)
-    req.channel_id = meta.get("ch")
-    hook = AsyncWebhookClient(meta["url"]) if meta.get("url") else None
+    req, _ = modal_req(body, context, client)
+    await create_request(req, amount, field_value(body, ids.BLOCK_TOPUP_REASON))
 
-    async def reply(text: str, blocks: list[Any]) -> None:
-        if hook is not None:
-            await hook.send(text=text, blocks=decorate(req.svc, blocks, None), response_type="ephemeral",
-                            replace_original=False)  # fmt: skip
 
-    await create_request(req, amount, reason, reply)
+async def redraw(svc: Services, client: AsyncWebClient, request: TopupRequest) -> None:
+    """chat.update the request's card (buttons only while pending); a failure is logged, never raised."""
+    if not request.channel or not request.message_ts:
+        return
+    balance = await _balance(svc) if request.state is TopupState.PENDING else None
+    try:
+        await client.chat_update(channel=request.channel, ts=request.message_ts, text=card_text(request),
+                                 blocks=decorate(svc, card_blocks(request, balance), None))  # fmt: skip
+    except SlackApiError as err:
+        logger.warning("card of top-up %s not redrawn: %s", request.id, err.response.get("error"))
+
+
+async def sweep_expired(svc: Services, client: AsyncWebClient) -> list[TopupRequest]:
+    """Expire every pending request past its approval window and redraw their cards (run it periodically)."""
+    expired = await svc.approvals.expire_due()
+    for request in expired:
+        await redraw(svc, client, request)
+    return expired
 
 
 async def after_decision(req: Req, outcome: Outcome) -> None:
-    """Redraw the card without buttons, DM the requester; or tell the clicker what already happened."""
+    """Redraw the card without buttons and DM the requester; or tell the clicker what already happened."""
     request = outcome.request
     if not outcome.changed:
-        await req.respond(text=outcome.message, response_type="ephemeral", replace_original=False)
-        if request.state.value not in ("pending", "approved", "executing"):
-            await redraw(req, request)  # an expired or decided card still showing buttons gets fixed
+        await answer(req, outcome.message, notice_blocks(outcome.message, request))
+        if request.state not in LIVE:
+            await redraw(req.svc, req.client, request)  # e.g. lazily expired: its card must say so
         return
-    await redraw(req, request)
+    await redraw(req.svc, req.client, request)
     try:
         await req.client.chat_postMessage(channel=request.requester, text=decision_dm_text(request),
                                           blocks=decision_dm_blocks(request))  # fmt: skip
     except SlackApiError as err:
-        logger.warning("could not DM the requester: %s", err.response.get("error"))
-
-
-async def redraw(req: Req, request: TopupRequest) -> None:
-    """chat.update the stored card."""
-    if not request.channel or not request.message_ts:
-        return
-    balance = None
-    if request.new_balance is None and request.state.value == "pending":
-        balance = (await req.svc.telnyx.balance()).value
-    await req.client.chat_update(channel=request.channel, ts=request.message_ts, text=card_text(request),
-                                 blocks=decorate(req.svc, card_blocks(request, balance), None))  # fmt: skip
+        logger.warning("could not DM the requester of %s: %s", request.id, err.response.get("error"))
 
 
 def _request_id(body: dict[str, Any]) -> str:
@@ -183,21 +205,17 @@ def _request_id(body: dict[str, Any]) -> str:
 
 
 @tracked
-async def handle_approve(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """Approve: access, expiry and limits re-checked, then compare-and-set and one payment."""
+async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                         respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+    """Approve: access, four eyes, expiry and limits checked now, then compare-and-set and one payment."""
     await ack()
     req = Req.from_bolt(body, context, respond, client)
+    if not await allowed(req, Permission.APPROVE_TOPUP, APPROVE):
+        return
     svc = req.svc
 
-    async def read_balance() -> Decimal:
-        await svc.telnyx.invalidate("balance")
-        return (await svc.telnyx.balance()).value.balance
+    async def read_balance() -> Balance:
+        return (await svc.telnyx.balance()).value  # the gateway dropped the cached one when it paid
 
     pay = svc.telnyx.create_payment
     if svc.confirm_payment is not None:
@@ -205,68 +223,52 @@ async def handle_approve(
     try:
         outcome = await svc.approvals.approve(_request_id(body), req.user_id, pay, balance=read_balance)
     except TopupError as err:
-        await req.respond(text=err.user_message, response_type="ephemeral", replace_original=False)
+        await answer(req, err.user_message, notice_blocks(err.user_message, None))
         return
     await after_decision(req, outcome)
 
 
 @tracked
-async def handle_deny_button(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """Deny: check now, then ask for the reason in a modal."""
+async def handle_deny_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                             respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+    """Deny: check now, then ask for the reason in a modal (or say what already happened)."""
     await ack()
     req = Req.from_bolt(body, context, respond, client)
+    if not await allowed(req, Permission.APPROVE_TOPUP, DENY):
+        return
     request = await req.svc.approvals.get(_request_id(body))
     if request is None:
-        await req.respond(
-            text="That top-up request no longer exists.", response_type="ephemeral", replace_original=False
-        )
+        message = "That top-up request does not exist (the card may belong to another installation)."
+        await answer(req, message, notice_blocks(message, None))
         return
-    if not await allowed(req, Permission.APPROVE_TOPUP, "deny a top-up"):
-        return
-    if request.state.value != "pending":
+    if request.state is TopupState.PENDING and req.svc.clock() >= request.expires_at:
+        await sweep_expired(req.svc, req.client)
+        request = await req.svc.approvals.get(request.id) or request
+    if request.state is not TopupState.PENDING:
         await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
         return
-    meta = json.dumps({"id": request.id, "url": body.get("response_url")})
+    meta = json.dumps({"id": request.id, "url": body.get("response_url"), "ch": req.channel_id})
     await client.views_open(trigger_id=req.trigger_id, view=deny_modal(meta, request))
 
 
 @tracked
-async def handle_deny_submit(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """Deny with the reason (required); the state machine re-checks access and state."""
-    view = body.get("view") or {}
-    values = (view.get("state") or {}).get("values") or {}
-    reason = (((values.get(ids.BLOCK_DENY_REASON) or {}).get(ids.INPUT) or {}).get("value") or "").strip()
+async def handle_deny_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
+                             respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+    """Deny with the reason (required, inline error); access and state are checked again."""
+    reason = field_value(body, ids.BLOCK_DENY_REASON)
     if not reason:
         await ack(
             response_action="errors", errors={ids.BLOCK_DENY_REASON: "Say why: the requester reads it."}
         )
         return
     await ack()
-    meta = json.loads(view.get("private_metadata") or "{}")
-    req = Req.from_bolt(body, context, respond, client)
-    hook = AsyncWebhookClient(meta["url"]) if meta.get("url") else None
-
-    async def tell(text: str, **_: Any) -> None:
-        if hook is not None:
-            await hook.send(text=text, response_type="ephemeral", replace_original=False)
-
-    req.respond = tell  # type: ignore[assignment]
+    req, meta = modal_req(body, context, client)
+    if not await allowed(req, Permission.APPROVE_TOPUP, DENY):
+        return
     try:
-        outcome = await req.svc.approvals.deny(str(meta.get("id", "")), req.user_id, reason)
+        outcome = await req.svc.approvals.deny(str(meta.get("id", ""))[:64], req.user_id, reason)
     except TopupError as err:
-        await tell(err.user_message)
+        await answer(req, err.user_message, notice_blocks(err.user_message, None))
         return
     await after_decision(req, outcome)
 

@@ -285,6 +285,10 @@ class Approvals:
             # the payment went through; a missing balance only leaves the card without it
             logger.warning("top-up %s paid, but the new balance could not be read: %s", request_id, exc)
             return None
+        except Exception:
+            # anything else must not leave a paid request stuck in `executing` without its result
+            logger.exception("top-up %s paid, but reading the new balance failed unexpectedly", request_id)
+            return None
 
     async def _expire(self, tx: Tx, request_id: str) -> bool:
         return await self._ledger.cas(

@@ -70,12 +70,22 @@ def make_engine(database_url: str, *, schema: str | None = None) -> AsyncEngine:
 def _begin_immediate(engine: AsyncEngine) -> None:
     """Make every SQLite transaction take the write lock at BEGIN (see the module docstring)."""
 
+    operational_error = engine.sync_engine.dialect.loaded_dbapi.OperationalError
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # sqlite3 must not emit its own deferred BEGIN
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # persistent; a no-op for :memory:
-        cursor.close()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")  # persistent; a no-op for :memory:
+        except operational_error as exc:
+            # The switch needs the file to itself and does not wait for it: "locked" means another
+            # connection (an instance starting at the same moment) holds it, and is making the same switch.
+            # Any journal mode is correct; WAL only lets readers overlap the writer.
+            if "locked" not in str(exc):
+                raise
+        finally:
+            cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

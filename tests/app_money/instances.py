@@ -1,0 +1,100 @@
+"""More app instances beside a running bot: same sandbox, same fake Slack, same clock, any database.
+
+Each instance is what another process would be: its own Services (gateway, access control, engine) built
+by `build_services`, its own Bolt app and HTTP server, and its own signed-request sender. On PostgreSQL the
+tables go into a schema made for the test (`pg_schema`), so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+
+from bot.app import audit_poster, build_services, create_app, make_slack_client, services_of
+from bot.approvals import Approvals
+from bot.audit_trail import AuditTrail
+from bot.config import Settings
+from bot.server import HttpServer
+from bot.services import Services
+from bot.slackfake import SlackRequests
+from bot.store import Store, make_engine
+from tests.app.harness import SECRET, Bot
+
+NO_PG = (
+    "TEST_DATABASE_URL is not set: the PostgreSQL variant needs a server, "
+    "e.g. TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@dataclass
+class Instance:
+    """One more app serving Slack's requests."""
+
+    server: HttpServer
+    requests: SlackRequests
+
+    @property
+    def svc(self) -> Services:
+        return services_of(self.server.app)
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until this instance has finished the work it acked."""
+        assert await self.svc.inflight.wait_idle(timeout), "the instance is still working"
+
+
+def pg_url() -> str | None:
+    """TEST_DATABASE_URL as the app reads it (postgresql+asyncpg://...), or None when unset."""
+    raw = os.environ.get("TEST_DATABASE_URL", "").strip()
+    return Settings.from_mapping({"DATABASE_URL": raw}).database_url if raw else None
+
+
+@asynccontextmanager
+async def pg_schema(url: str) -> AsyncIterator[str]:
+    """A fresh schema on the PostgreSQL server, dropped afterwards."""
+    schema = f"app_money_{secrets.token_hex(6)}"
+    admin = make_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+def in_schema(svc: Services, client: AsyncWebClient, schema: str) -> Services:
+    """The same Services with the stored parts on a Store in `schema` (build_services has no such option)."""
+    store = Store(svc.settings.database_url, schema=schema)
+    audit = AuditTrail(store, now=svc.clock)
+    if svc.policy.audit_channel:
+        audit.subscribe(audit_poster(client, svc.policy.audit_channel))
+    approvals = Approvals(store, svc.access, now=svc.clock, audit=audit)
+    return replace(svc, store=store, audit=audit, approvals=approvals)
+
+
+@asynccontextmanager
+async def app_instance(bot: Bot, database_url: str, *, schema: str | None = None) -> AsyncIterator[Instance]:
+    """Start another app beside `bot` on `database_url` (schema created or upgraded at start, as in prod)."""
+    settings = replace(bot.svc.settings, database_url=database_url)
+    client = make_slack_client(settings)
+    svc = build_services(settings, slack_client=client, clock=lambda: bot.clock[0])
+    if schema is not None:
+        await svc.store.aclose()  # never connected (engines connect lazily): replaced by one in the schema
+        svc = in_schema(svc, client, schema)
+    app = create_app(settings, slack_client=client, services=svc)
+    await svc.start()
+    try:
+        async with (
+            HttpServer(app, "127.0.0.1", 0) as server,
+            SlackRequests(f"{server.url}/slack/events", SECRET, fake=bot.slack) as requests,
+        ):
+            yield Instance(server, requests)
+    finally:
+        await svc.aclose()
