@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.cache import Memo, TTLCache
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -72,6 +73,9 @@ class Services:
     inflight: InFlight = field(default_factory=InFlight)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _http: aiohttp.ClientSession | None = None
+    # a burst of the same command renders its answer once, and computes its stats once
+    answers: Memo = field(default_factory=Memo)
+    flights: TTLCache = field(default_factory=lambda: TTLCache(0))
 
     def http(self) -> aiohttp.ClientSession:
         """One pooled HTTP session for response_url posts (Bolt's respond opens a new one per reply)."""

@@ -13,7 +13,7 @@ from bot.parsing import Parsed
 from formatting.balance import balance_blocks, balance_text
 from formatting.invoices import invoice_blocks, invoice_text, invoices_blocks, invoices_text
 from formatting.tags import tags_blocks, tags_text
-from handlers.common import Req, answer, tracked, usage_error
+from handlers.common import Req, answer, rendered, tracked, usage_error
 from handlers.guard import on_click
 from handlers.registry import Subcommand
 
@@ -27,14 +27,23 @@ async def run_balance(req: Req, parsed: Parsed, *, replace: bool = False) -> Non
         await usage_error(req, "`balance` takes no arguments", "`/telnyx balance`", "/telnyx balance")
         return
     fresh = await req.svc.telnyx.balance()
-    blocks = balance_blocks(
-        fresh.value,
-        low_threshold=req.svc.settings.low_balance_threshold,
-        fetched_at=fresh.fetched_at,
-        from_cache=fresh.from_cache,
-        now=req.svc.clock(),
-    )
-    await answer(req, balance_text(fresh.value), blocks, share="balance", replace=replace)
+    now = req.svc.clock()
+    threshold = req.svc.settings.low_balance_threshold
+
+    def build() -> tuple[str, list[Any]]:
+        blocks = balance_blocks(
+            fresh.value,
+            low_threshold=threshold,
+            fetched_at=fresh.fetched_at,
+            from_cache=fresh.from_cache,
+            now=now,
+        )
+        return balance_text(fresh.value), blocks
+
+    # "as of N s ago" changes each second: the rendering is shared within one
+    key = ("balance", fresh.fetched_at, fresh.from_cache, int(now.timestamp()))
+    text, blocks = rendered(req, key, (fresh.value,), build)
+    await answer(req, text, blocks, share="balance", replace=replace)
 
 
 async def run_invoices(req: Req, parsed: Parsed) -> None:
@@ -51,17 +60,18 @@ async def run_invoices(req: Req, parsed: Parsed) -> None:
             return
         count = int(raw)
     fresh = await req.svc.telnyx.invoices(page=1, size=count)
-    page = fresh.value
-    blocks = invoices_blocks(
-        page.invoices,
-        total=page.page.total_results,
-        fetched_at=fresh.fetched_at,
-        from_cache=fresh.from_cache,
-        now=req.svc.clock(),
-    )
-    await answer(
-        req, invoices_text(page.invoices, total=page.page.total_results), blocks, share=f"invoices {count}"
-    )
+    page, now = fresh.value, req.svc.clock()
+
+    def build() -> tuple[str, list[Any]]:
+        total = page.page.total_results
+        blocks = invoices_blocks(
+            page.invoices, total=total, fetched_at=fresh.fetched_at, from_cache=fresh.from_cache, now=now
+        )
+        return invoices_text(page.invoices, total=total), blocks
+
+    key = ("invoices", count, fresh.fetched_at, fresh.from_cache, int(now.timestamp()))
+    text, blocks = rendered(req, key, (page,), build)
+    await answer(req, text, blocks, share=f"invoices {count}")
 
 
 async def show_invoice(req: Req, invoice_id: str) -> None:

@@ -75,6 +75,20 @@ def decorate(svc: Services, blocks: Sequence[Block], share: str | None) -> list[
     return out
 
 
+def rendered(req: Req, key: tuple[Any, ...], pins: tuple[object, ...], build: Any) -> tuple[str, list[Any]]:
+    """(text, blocks as dicts) built once for identical commands over the same shared data objects.
+
+    `build()` returns (text, blocks); `pins` are the data it reads (the same objects for every waiter of a
+    shared read), `key` the rest of what the answer depends on.
+    """
+
+    def serialised() -> tuple[str, list[Any]]:
+        text, blocks = build()
+        return text, [b.to_dict() if isinstance(b, Block) else b for b in blocks]
+
+    return req.svc.answers.get(key, pins, serialised)
+
+
 async def answer(
     req: Req,
     text: str,

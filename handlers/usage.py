@@ -16,7 +16,7 @@ from bot.access import Permission
 from bot.parsing import Parsed
 from bot.periods import Period
 from formatting.usage import UsageStats, usage_blocks, usage_text
-from handlers.common import Req, answer, usage_error
+from handlers.common import Req, answer, rendered, usage_error
 from handlers.exports import start_export
 from handlers.guard import on_click
 from handlers.periods import period_or_answer, split_period
@@ -82,20 +82,32 @@ async def show_page(
     page_task = req.svc.telnyx.detail_records(
         record_type, filters=filters, start=period.start_dt(), end=period.end_dt(), page=page, size=PAGE_SIZE
     )
-    records, stats = await asyncio.gather(page_task, stats_for(req, record_type, period, filters))
-    if records.page.total_results > stats.count:  # the walk stopped at STATS_CAP
-        stats = dataclasses.replace(stats, count=records.page.total_results, walked=stats.count)
-    last = max(records.page.total_pages, 1)
-    blocks = usage_blocks(
-        record_type,
-        period.label,
-        records,
-        stats,
-        nav_value_prev=nav_value(record_type, period, filters, page - 1) if page > 1 else None,
-        nav_value_next=nav_value(record_type, period, filters, page + 1) if page < last else None,
-        export_value=nav_value(record_type, period, filters, 1),
+    query = (record_type, period, tuple(sorted(filters.items())))
+    # identical commands at the same moment walk the records once between them
+    shared_stats = req.svc.flights.get(
+        ("usage-stats", *query), lambda: stats_for(req, record_type, period, filters)
     )
-    await answer(req, usage_text(record_type, period.label, stats), blocks, share=None, replace=replace)
+    records, fresh_stats = await asyncio.gather(page_task, shared_stats)
+    stats = fresh_stats.value
+
+    def build() -> tuple[str, list[Any]]:
+        nonlocal stats
+        if records.page.total_results > stats.count:  # the walk stopped at STATS_CAP
+            stats = dataclasses.replace(stats, count=records.page.total_results, walked=stats.count)
+        last = max(records.page.total_pages, 1)
+        blocks = usage_blocks(
+            record_type,
+            period.label,
+            records,
+            stats,
+            nav_value_prev=nav_value(record_type, period, filters, page - 1) if page > 1 else None,
+            nav_value_next=nav_value(record_type, period, filters, page + 1) if page < last else None,
+            export_value=nav_value(record_type, period, filters, 1),
+        )
+        return usage_text(record_type, period.label, stats), blocks
+
+    text, blocks = rendered(req, ("usage", *query, page), (records, fresh_stats.value), build)
+    await answer(req, text, blocks, share=None, replace=replace)
 
 
 async def run_usage(req: Req, parsed: Parsed) -> None:

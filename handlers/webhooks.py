@@ -23,7 +23,7 @@ from formatting.webhooks import (
     webhooks_text,
 )
 from handlers.account import UUID, show_invoice
-from handlers.common import Req, answer, answer_error, tracked, usage_error
+from handlers.common import Req, answer, answer_error, rendered, tracked, usage_error
 from handlers.guard import allowed, on_click
 from handlers.periods import period_or_answer, split_period
 from handlers.registry import Subcommand
@@ -61,17 +61,20 @@ async def run_webhooks(req: Req, parsed: Parsed) -> None:
             status="failed", event_type=event_type, page=1, size=SUMMARY_OF, **window
         ),
     )
-    summary = summarize_failures(failures.deliveries)
     label = " ".join(x for x in (status or "all", f"event_type={event_type}" if event_type else "",
                                  period.label if period else "recent") if x)  # fmt: skip
     share = " ".join(["webhooks", *parsed.args, *(f"{k}={v}" for k, v in parsed.options.items())])
-    total = listing.page.total_results
-    await answer(
-        req,
-        webhooks_text(listing.deliveries, total=total, summary=summary, filter_label=label),
-        webhooks_blocks(listing.deliveries, total=total, summary=summary, filter_label=label),
-        share=share,
-    )
+
+    def build() -> tuple[str, list[Any]]:
+        summary = summarize_failures(failures.deliveries)
+        total = listing.page.total_results
+        return (
+            webhooks_text(listing.deliveries, total=total, summary=summary, filter_label=label),
+            webhooks_blocks(listing.deliveries, total=total, summary=summary, filter_label=label),
+        )
+
+    text, blocks = rendered(req, ("webhooks", label), (listing, failures), build)
+    await answer(req, text, blocks, share=share)
 
 
 async def show_delivery(req: Req, delivery_id: str) -> None:
