@@ -53,9 +53,17 @@ class SandboxConfig:
     # strict: a request that breaks the spec is refused with the real API's 4xx, not only recorded.
     strict: bool = True
     faults: dict[str, Fault] = field(default_factory=dict)
+    # Benchmarks: N more detail records of a type ({"messaging": 10_000}), drawn after the seeded ones
+    # from their own stream, so the rest of the account is the same as without them.
+    extra_records: dict[str, int] = field(default_factory=dict)
+    # Benchmarks: keep the filtered, sorted detail records per distinct query (they never change after
+    # start), so paging through 10,000 records costs the configured latency, not O(records) per page.
+    memo_queries: bool = False
 
     def __post_init__(self) -> None:
         if self.now is not None and self.now.tzinfo is None:
             raise ValueError("SandboxConfig.now must be timezone-aware (UTC)")
+        if any(count < 0 for count in self.extra_records.values()):
+            raise ValueError("SandboxConfig.extra_records counts are 0 or more")
         if not self.api_key:
             raise ValueError("SandboxConfig.api_key must not be empty")

@@ -177,6 +177,22 @@ async def detail_records(call: Call) -> dict[str, Any]:
         raise ApiError(
             400, f"No matching record type was found matching given record type {product}", code="10011"
         )
+    memo = call.state.query_memo
+    key = (
+        product,
+        json.dumps(filters, sort_keys=True, default=str),
+        json.dumps(call.query.get("sort"), default=str),
+    )
+    records = memo.get(key) if memo is not None else None
+    if records is None:
+        records = _matching_records(call, product, filters)
+        if memo is not None:
+            memo[key] = records
+    return paginate(records, call.query.get("page"), max_size=DETAIL_RECORDS_MAX)
+
+
+def _matching_records(call: Call, product: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records of one type that pass `filters`, sorted as asked (newest first by default)."""
     record_type, time_field = RECORD_TYPES.get(product, (None, "created_at"))
     records = [r for r in call.state.detail_records if r["record_type"] == record_type]
     fields = {key for record in records for key in record}
@@ -190,7 +206,7 @@ async def detail_records(call: Call) -> dict[str, Any]:
         records = [r for r in records if test(r)]
     if fields:  # a type with no records has no known fields to check a sort against
         records = sort_records(records, call.query.get("sort") or [f"-{time_field}"], fields)
-    return paginate(records, call.query.get("page"), max_size=DETAIL_RECORDS_MAX)
+    return records
 
 
 async def webhook_deliveries(call: Call) -> dict[str, Any]:

@@ -21,8 +21,10 @@ from multidict import MultiDictProxy
 from bot.sandbox.admin import add_admin_routes
 from bot.sandbox.config import Fault, SandboxConfig
 from bot.sandbox.data import build_account
+from bot.sandbox.data.records import build_records
 from bot.sandbox.errors import ApiError, error_body
 from bot.sandbox.faults import Faults
+from bot.sandbox.rand import Gen
 from bot.sandbox.routes import HANDLERS, Call, Handler
 from bot.sandbox.spec import Operation, contract
 from bot.sandbox.state import AccountState
@@ -77,7 +79,15 @@ class Sandbox:
         self.port: int | None = None
 
     def _build_state(self) -> AccountState:
-        return build_account(self.config.seed, self.config.now or datetime.now(UTC))
+        now = self.config.now or datetime.now(UTC)
+        state = build_account(self.config.seed, now)
+        if self.config.extra_records:
+            ours = [n.tn for n in state.numbers]
+            gen = Gen(self.config.seed, "extra-records")
+            state.detail_records += build_records(gen, now, state.user_id, ours, self.config.extra_records)
+        if self.config.memo_queries:
+            state.query_memo = {}
+        return state
 
     @property
     def url(self) -> str:

@@ -91,6 +91,8 @@ class AccountState:
     ledger: list[LedgerEvent]
     payments: list[dict[str, Any]] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    # detail-record query -> its filtered, sorted records; None = not kept (SandboxConfig.memo_queries)
+    query_memo: dict[tuple[str, ...], list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     @property
     def available_credit(self) -> Decimal:

@@ -172,11 +172,15 @@ class _Maker:
         }
 
 
-def build_records(gen: Gen, now: datetime, user_id: str, ours: list[str]) -> list[dict[str, Any]]:
-    """Every detail record, newest first within each type."""
+def build_records(
+    gen: Gen, now: datetime, user_id: str, ours: list[str], counts: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """Every detail record, newest first within each type; `counts` replaces COUNTS (e.g. extra records)."""
     maker = _Maker(gen, now, user_id, ours or [example_number(AREA_CODES[0], 0)])
     records: list[dict[str, Any]] = []
-    for product, count in COUNTS.items():
+    for product, count in (COUNTS if counts is None else counts).items():
+        if product not in COUNTS:
+            raise ValueError(f"the sandbox generates {', '.join(COUNTS)} records, not {product!r}")
         if product == "messaging":
             batch = [maker.message() for _ in range(count)]
         elif product == "verify":
