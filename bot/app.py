@@ -107,6 +107,9 @@ def create_app(
         await next()
 
     register(app)
+    from handlers.topup import sweep_expired
+
+    svc.sweepers.append(lambda: sweep_expired(svc, client))
     app._telnyx_services = svc  # type: ignore[attr-defined]  # for runners that must start/close it
     return app
 

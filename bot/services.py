@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.telnyx_client import TelnyxGateway
 
 logger = logging.getLogger(__name__)
+SWEEP_SECONDS = 60.0
 
 
 from bot.store import utcnow  # noqa: E402 - one clock function for the whole app
@@ -75,6 +76,9 @@ class Services:
     _http: aiohttp.ClientSession | None = None
     # a burst of the same command renders its answer once, and computes its stats once
     answers: Memo = field(default_factory=Memo)
+    # housekeeping run every SWEEP_SECONDS while serving (e.g. expiring top-up requests and their cards)
+    sweepers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    _sweeping: asyncio.Task[None] | None = None
     flights: TTLCache = field(default_factory=lambda: TTLCache(0))
 
     def http(self) -> aiohttp.ClientSession:
@@ -99,11 +103,29 @@ class Services:
         return task
 
     async def start(self) -> None:
-        """Create or upgrade the database schema; call once before serving."""
+        """Create or upgrade the database schema and start the housekeeping; call once before serving."""
         await self.store.start()
+        if self.sweepers and self._sweeping is None:
+            self._sweeping = asyncio.create_task(self._sweep_forever(), name="housekeeping")
+
+    async def sweep_once(self) -> None:
+        """Run every sweeper once; a failing one is logged and the others still run."""
+        for sweep in self.sweepers:
+            try:
+                await sweep()
+            except Exception:  # noqa: BLE001 - housekeeping must never stop the bot
+                logger.exception("housekeeping step failed")
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            await self.sweep_once()
 
     async def aclose(self) -> None:
         """Release the HTTP pool and the database engine."""
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            self._sweeping = None
         await self.telnyx.aclose()
         await self.store.aclose()
         if self._http is not None:

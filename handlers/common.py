@@ -145,7 +145,11 @@ def tracked(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]
             await fn(**kwargs)
         except TelnyxError as err:
             body = kwargs.get("body") or {}
-            req = Req.from_bolt(body, kwargs["context"], kwargs["respond"], kwargs["client"])
+            if not body.get("response_url") and kwargs.get("respond") is None:
+                # a modal submission has nowhere to answer; its handler answers its own errors
+                logger.error("unanswered Telnyx error in %s: %s", fn.__name__, type(err).__name__)
+                return
+            req = Req.from_bolt(body, kwargs["context"], kwargs.get("respond"), kwargs["client"])
             await answer_error(req, err)
         finally:
             svc.inflight.leave()

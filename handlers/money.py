@@ -41,7 +41,7 @@ SUBCOMMANDS = [
     *autorecharge.SUBCOMMANDS,
     *topup.SUBCOMMANDS,
     Subcommand("whoami", "/telnyx whoami", "Your roles, and what each permission allows you.",
-               "/telnyx whoami", run_whoami, shareable=False),
+               "/telnyx whoami", run_whoami, permission=None, shareable=False),
     Subcommand("trail", "/telnyx trail [N]", "The bot's own audit trail: the last N changes, decisions and "
                "denials it handled (admins).", "/telnyx trail 50", run_trail, permission=Permission.ADMIN,
                shareable=False),

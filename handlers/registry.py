@@ -25,7 +25,7 @@ class Subcommand:
     description: str
     example: str
     run: Run
-    permission: Permission = Permission.VIEW
+    permission: Permission | None = Permission.VIEW  # None: anyone, even without a role (whoami)
     shareable: bool = True  # its answer may be re-run by "Share in channel"
 
     @property

@@ -89,6 +89,6 @@ async def handle_command(
             unknown_command_blocks(parsed.name, suggestion, help_entries()),
         )
         return
-    if not await allowed(req, sub.permission, f"/telnyx {sub.name}"):
+    if sub.permission is not None and not await allowed(req, sub.permission, f"/telnyx {sub.name}"):
         return
     await sub.run(req, parsed)

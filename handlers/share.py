@@ -35,7 +35,7 @@ async def handle_share(
     sub = subcommands().get(parsed.name) if isinstance(parsed, Parsed) else None
     if sub is None or not sub.shareable:
         return  # not a value this app sends
-    if not await allowed(req, sub.permission, f"share /telnyx {sub.name}"):
+    if sub.permission is not None and not await allowed(req, sub.permission, f"share /telnyx {sub.name}"):
         return
     await sub.run(replace(req, shared_by=req.user_id), parsed)
 

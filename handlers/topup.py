@@ -181,6 +181,11 @@ async def sweep_expired(svc: Services, client: AsyncWebClient) -> list[TopupRequ
     expired = await svc.approvals.expire_due()
     for request in expired:
         await redraw(svc, client, request)
+        try:
+            await client.chat_postMessage(channel=request.requester, text=decision_dm_text(request),
+                                          blocks=decision_dm_blocks(request))  # fmt: skip
+        except SlackApiError as err:
+            logger.warning("could not DM the requester of %s: %s", request.id, err.response.get("error"))
     return expired
 
 

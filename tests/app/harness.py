@@ -85,7 +85,7 @@ class Bot:
         return self.changed_since(snap, user)
 
     async def click(
-        self, message: Any, action_id: str, *, user: str = "U0ALICE", channel: str = "C0GENERAL"
+        self, message: Any, action_id: str, *, user: str = "U0ALICE", channel: str | None = None
     ) -> list[Message]:
         """Click a button of a message (or view) as `user`; return what it produced or changed."""
         snap = self.snapshot()

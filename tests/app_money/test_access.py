@@ -208,3 +208,15 @@ async def test_admins_read_the_bots_own_audit_trail(bot):
     assert text.index("denied: approve_topup") < text.index("topup.request")  # newest first
     assert "`trail` takes at most one number" in text_of(await bot.command("trail lots", user="U0ADMIN"))
     assert card(bot) is posted
+
+
+async def test_someone_without_any_role_may_still_ask_whoami_but_not_view(tmp_path):
+    from tests.app.harness import POLICY, running_bot, text_of
+
+    policy = POLICY.replace('viewer = ["*"]', 'viewer = ["U0VIEWER"]')
+    async with running_bot(tmp_path, policy=policy) as bot:
+        whoami = text_of(await bot.command("whoami", user="U0ALICE"))
+        balance = text_of(await bot.command("balance", user="U0ALICE"))
+        assert bot.sandbox.request_count("/v2/balance") == 0
+    assert "You may not" not in whoami and "view the Telnyx account" in whoami
+    assert "You may not" in balance

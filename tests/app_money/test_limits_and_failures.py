@@ -131,3 +131,13 @@ async def test_a_paid_request_whose_balance_read_breaks_still_records_the_paymen
         and outcome.request.new_balance is None
     )
     assert outcome.request.transaction_id == bot.sandbox.state.payments[0]["id"] and payments(bot) == 1
+
+
+async def test_the_app_sweeps_expired_requests_itself_and_tells_the_requester(bot):
+    posted = await request_topup(bot)
+    assert bot.svc.sweepers, "create_app registers the expiry sweeper"
+    bot.clock[0] = NOW + timedelta(hours=25)
+    await bot.svc.sweep_once()  # what the housekeeping loop runs every minute while serving
+    assert "Expired" in text_of([posted]) and buttons(posted) == []
+    dm = text_of(bot.slack.messages(bot.slack.dm("U0REQUEST")))
+    assert "expired" in dm.lower()
