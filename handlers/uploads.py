@@ -1,10 +1,17 @@
-"""Putting a file into the conversation, with a clear answer when Slack will not take it."""
+"""Putting a file into the conversation, streamed, with a clear answer when Slack will not take it.
+
+Slack's external upload is three steps: ask for an upload URL (`files.getUploadURLExternal`), POST the
+bytes there, then share the file (`files.completeUploadExternal`). slack_sdk's `files_upload_v2` reads
+the whole file into memory first; an export can be large, so the bytes are streamed from disk instead.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from formatting.help import usage_error_blocks
@@ -13,19 +20,27 @@ from handlers.common import Req, answer
 logger = logging.getLogger(__name__)
 
 
+class UploadFailed(Exception):
+    """The upload URL did not take the bytes."""
+
+
 async def upload_csv(req: Req, filename: str, content: bytes | Path, title: str) -> bool:
     """Upload to the channel the request came from; on failure tell the user why. True when uploaded."""
-    kwargs = {"file": str(content)} if isinstance(content, Path) else {"content": content}
+    # a local temporary file: stat and open are microseconds, not worth a thread
+    size = content.stat().st_size if isinstance(content, Path) else len(content)  # noqa: ASYNC240
     try:
-        await req.client.files_upload_v2(
-            channel=req.channel_id,
-            filename=filename,
-            title=title,
+        ticket = await req.client.files_getUploadURLExternal(filename=filename, length=size)
+        with content.open("rb") if isinstance(content, Path) else io.BytesIO(content) as stream:
+            async with req.svc.http().post(ticket["upload_url"], data=stream) as resp:  # streamed in chunks
+                if resp.status != 200:
+                    raise UploadFailed(f"HTTP {resp.status}")
+        await req.client.files_completeUploadExternal(
+            files=[{"id": ticket["file_id"], "title": title}],
+            channel_id=req.channel_id,
             initial_comment=f"<@{req.user_id}> here is {title}.",
-            **kwargs,
         )
-    except SlackApiError as err:
-        error = err.response.get("error", "unknown_error")
+    except (SlackApiError, UploadFailed, aiohttp.ClientError) as err:
+        error = err.response.get("error", "unknown_error") if isinstance(err, SlackApiError) else str(err)
         logger.warning("file upload to %s failed: %s", req.channel_id, error)
         problem = f"Slack refused the file upload ({error})"
         accepted = "a channel the bot is a member of, or a direct message with the bot"
