@@ -26,7 +26,7 @@ from formatting.autorecharge import (
     unavailable_modal,
 )
 from handlers.common import Req, answer, answer_error, tracked, usage_error
-from handlers.guard import allowed, check
+from handlers.guard import allowed, check, on_click
 from handlers.registry import Subcommand
 from handlers.topup import modal_req
 
@@ -56,20 +56,10 @@ async def run_autorecharge(req: Req, parsed: Parsed) -> None:
     await answer(req, prefs_text(fresh.value), blocks, share="autorecharge")
 
 
-@tracked
-async def handle_edit(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+@on_click(Permission.CHANGE_AUTORECHARGE, WHAT)
+async def handle_edit(req: Req, _value: str) -> None:
     """Edit: check, open a loading modal at once (the trigger lasts 3 s), then fill it with current values."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    if not await allowed(req, Permission.CHANGE_AUTORECHARGE, WHAT):
-        return
-    opened = await client.views_open(trigger_id=req.trigger_id, view=loading_modal())
+    opened = await req.client.views_open(trigger_id=req.trigger_id, view=loading_modal())
     view = opened["view"]
     try:
         await req.svc.telnyx.invalidate(
@@ -77,10 +67,10 @@ async def handle_edit(
         )  # prefill with what Telnyx has now, not a cached copy
         prefs = (await req.svc.telnyx.auto_recharge_prefs()).value
     except TelnyxError as err:
-        await client.views_update(view_id=view["id"], hash=view.get("hash"), view=unavailable_modal(err))
+        await req.client.views_update(view_id=view["id"], hash=view.get("hash"), view=unavailable_modal(err))
         return
-    meta = json.dumps({"url": body.get("response_url"), "ch": req.channel_id})
-    await client.views_update(view_id=view["id"], hash=view.get("hash"), view=edit_modal(prefs, meta))
+    meta = json.dumps({"url": req.body.get("response_url"), "ch": req.channel_id})
+    await req.client.views_update(view_id=view["id"], hash=view.get("hash"), view=edit_modal(prefs, meta))
 
 
 def _amount(raw: str | None, *, allow_zero: bool) -> Decimal | str:

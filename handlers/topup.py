@@ -46,7 +46,7 @@ from formatting.topup import (
     requested_blocks,
 )
 from handlers.common import Req, answer, decorate, tracked, usage_error
-from handlers.guard import allowed
+from handlers.guard import allowed, on_click
 from handlers.registry import Subcommand
 
 logger = logging.getLogger(__name__)
@@ -133,18 +133,12 @@ async def run_topup(req: Req, parsed: Parsed) -> None:
     await create_request(req, parsed.args[0], reason if reason is not None else " ".join(parsed.args[1:]))
 
 
-@tracked
-async def handle_request_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
-                                respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+@on_click(Permission.REQUEST_TOPUP, REQUEST)
+async def handle_request_button(req: Req, _value: str) -> None:
     """ "Request top-up" on the balance: check, then open the request form."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    if not await allowed(req, Permission.REQUEST_TOPUP, REQUEST):
-        return
-    meta = json.dumps({"url": body.get("response_url"), "ch": req.channel_id})
-    await client.views_open(
-        trigger_id=req.trigger_id, view=request_modal(meta, max_topup=req.svc.policy.max_topup)
-    )
+    meta = json.dumps({"url": req.body.get("response_url"), "ch": req.channel_id})
+    view = request_modal(meta, max_topup=req.svc.policy.max_topup)
+    await req.client.views_open(trigger_id=req.trigger_id, view=view)
 
 
 @tracked
@@ -205,18 +199,9 @@ async def after_decision(req: Req, outcome: Outcome) -> None:
         logger.warning("could not DM the requester of %s: %s", request.id, err.response.get("error"))
 
 
-def _request_id(body: dict[str, Any]) -> str:
-    return str((body.get("actions") or [{}])[0].get("value", ""))[:64]
-
-
-@tracked
-async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
-                         respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+@on_click(Permission.APPROVE_TOPUP, APPROVE)
+async def handle_approve(req: Req, request_id: str) -> None:
     """Approve: access, four eyes, expiry and limits checked now, then compare-and-set and one payment."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    if not await allowed(req, Permission.APPROVE_TOPUP, APPROVE):
-        return
     svc = req.svc
 
     async def read_balance() -> Balance:
@@ -226,22 +211,17 @@ async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
     if svc.confirm_payment is not None:
         pay = svc.confirm_payment(pay)
     try:
-        outcome = await svc.approvals.approve(_request_id(body), req.user_id, pay, balance=read_balance)
+        outcome = await svc.approvals.approve(request_id[:64], req.user_id, pay, balance=read_balance)
     except TopupError as err:
         await answer(req, err.user_message, notice_blocks(err.user_message, None))
         return
     await after_decision(req, outcome)
 
 
-@tracked
-async def handle_deny_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
-                             respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+@on_click(Permission.APPROVE_TOPUP, DENY)
+async def handle_deny_button(req: Req, request_id: str) -> None:
     """Deny: check now, then ask for the reason in a modal (or say what already happened)."""
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    if not await allowed(req, Permission.APPROVE_TOPUP, DENY):
-        return
-    request = await req.svc.approvals.get(_request_id(body))
+    request = await req.svc.approvals.get(request_id[:64])
     if request is None:
         message = "That top-up request does not exist (the card may belong to another installation)."
         await answer(req, message, notice_blocks(message, None))
@@ -252,8 +232,8 @@ async def handle_deny_button(ack: AsyncAck, body: dict[str, Any], context: Async
     if request.state is not TopupState.PENDING:
         await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
         return
-    meta = json.dumps({"id": request.id, "url": body.get("response_url"), "ch": req.channel_id})
-    await client.views_open(trigger_id=req.trigger_id, view=deny_modal(meta, request))
+    meta = json.dumps({"id": request.id, "url": req.body.get("response_url"), "ch": req.channel_id})
+    await req.client.views_open(trigger_id=req.trigger_id, view=deny_modal(meta, request))
 
 
 @tracked

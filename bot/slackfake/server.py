@@ -218,12 +218,9 @@ class FakeSlack(CallLog):
 
     async def _handle_connections_open(self, request: web.Request) -> web.Response:
         """Socket Mode's apps.connections.open takes the app-level token, not the bot token."""
-        auth = request.headers.get("Authorization", "")
-        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         result = self.socket.open(token, self.base_url)
-        await self.record(
-            Call("apps.connections.open", {}, ok=result["ok"], error=result.get("error"), response=result)
-        )
+        await self.record(Call("apps.connections.open", {}, ok=result["ok"], error=result.get("error")))
         return web.json_response(result)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:

@@ -200,7 +200,7 @@ class TelnyxGateway(TelnyxTransport):
             "usage records",
             lambda t: call(filter=query, page_number=page, page_size=size, **extra, timeout=t),
             lambda body: parse.detail_record_page(body, number=page, size=size),
-            share=(_frozen(query), page, size, sort),
+            share=(q.frozen(query), page, size, sort),
         )
 
     async def iter_detail_records(
@@ -281,7 +281,7 @@ class TelnyxGateway(TelnyxTransport):
             "webhook deliveries",
             lambda t: call(page_number=page, page_size=size, **extra, timeout=t),
             lambda body: parse.webhook_delivery_page(body, number=page, size=size),
-            share=(_frozen(window), page, size),
+            share=(q.frozen(window), page, size),
         )
 
     async def webhook_delivery(self, delivery_id: str) -> WebhookDelivery:
@@ -291,12 +291,3 @@ class TelnyxGateway(TelnyxTransport):
         return await self._read(
             "webhook delivery", lambda t: call(delivery_id, timeout=t), parse.webhook_delivery_detail
         )
-
-
-def _frozen(query: Any) -> Any:
-    """A hashable copy of a nested query, for sharing identical reads."""
-    if isinstance(query, dict):
-        return tuple(sorted((k, _frozen(v)) for k, v in query.items()))
-    if isinstance(query, list | tuple):
-        return tuple(_frozen(v) for v in query)
-    return query

@@ -150,3 +150,12 @@ def webhook_filter(
     if started:
         query["started_at"] = started
     return query
+
+
+def frozen(query: Any) -> Any:
+    """A hashable copy of a nested query, for sharing identical reads."""
+    if isinstance(query, dict):
+        return tuple(sorted((k, frozen(v)) for k, v in query.items()))
+    if isinstance(query, list | tuple):
+        return tuple(frozen(v) for v in query)
+    return query
