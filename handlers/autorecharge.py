@@ -27,8 +27,8 @@ from formatting.autorecharge import (
 )
 from handlers.common import Req, answer, answer_error, tracked, usage_error
 from handlers.guard import allowed, check, on_click
+from handlers.modals import modal_req
 from handlers.registry import Subcommand
-from handlers.topup import modal_req
 
 logger = logging.getLogger(__name__)
 MAX_AMOUNT = Decimal("100000")  # far above any real setting: a typo (an extra zero or two) is caught here

@@ -3,7 +3,7 @@
 Every click and submission checks access first, then goes through the store's compare-and-set (bot/approvals):
 a double click, a second approver or a retried request cannot pay twice. After each decision the card is
 redrawn with chat.update (it may outlive a response_url) and the requester gets a DM. Modal submissions
-carry no response_url: the click's one travels in `private_metadata`, and `reply_via` answers through it.
+carry no response_url: the click's one travels in `private_metadata` (see handlers/modals.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import ids
 from bot.access import Permission
@@ -47,45 +46,13 @@ from formatting.topup import (
 )
 from handlers.common import Req, answer, decorate, tracked, usage_error
 from handlers.guard import allowed, on_click
+from handlers.modals import field_value, modal_req
 from handlers.registry import Subcommand
 
 logger = logging.getLogger(__name__)
 EXAMPLE = '/telnyx topup 150.00 "launch week traffic"'
 REQUEST, APPROVE, DENY = "request a top-up", "approve a top-up", "deny a top-up"
 LIVE = (TopupState.PENDING, TopupState.APPROVED, TopupState.EXECUTING)  # the card still has to change
-
-
-def reply_via(client: AsyncWebClient, user: str, url: str | None) -> Any:
-    """A stand-in for `respond` in a modal submission: the stored response_url, or a DM without one."""
-
-    async def send(text: str, blocks: Any = None, response_type: str = "ephemeral", **kw: Any) -> None:
-        if url:
-            replace = kw.get("replace_original", False)
-            hook = AsyncWebhookClient(url)
-            sent = await hook.send(
-                text=text, blocks=blocks, response_type=response_type, replace_original=replace
-            )
-            if sent.status_code == 200:
-                return
-            logger.warning("response_url answered %s: sending a direct message instead", sent.status_code)
-        await client.chat_postMessage(channel=user, text=text, blocks=blocks)
-
-    return send
-
-
-def field_value(body: dict[str, Any], block_id: str) -> str:
-    """The text typed into the input `block_id` of a submitted modal."""
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-    return str(((values.get(block_id) or {}).get(ids.INPUT) or {}).get("value") or "").strip()
-
-
-def modal_req(body: dict[str, Any], context: Any, client: AsyncWebClient) -> tuple[Req, dict[str, Any]]:
-    """The Req of a modal submission, answering through the response_url kept in its private_metadata."""
-    meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-    req = Req.from_bolt(body, context, None, client)  # type: ignore[arg-type]  # no response_url here
-    req.respond = reply_via(client, req.user_id, meta.get("url"))
-    req.channel_id = meta.get("ch") or req.channel_id
-    return req, meta
 
 
 async def _balance(svc: Services) -> Balance | None:
