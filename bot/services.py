@@ -84,7 +84,8 @@ class Services:
     def http(self) -> aiohttp.ClientSession:
         """One pooled HTTP session for response_url posts (Bolt's respond opens a new one per reply)."""
         if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
+            # trust_env: HTTPS_PROXY and friends apply, as they do for slack_sdk's own clients
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256), trust_env=True)
         return self._http
 
     def spawn(self, coro: Any, *, name: str) -> asyncio.Task[Any]:

@@ -8,15 +8,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
+from slack_sdk.webhook import WebhookResponse
 
 from bot.errors import TelnyxError
 from bot.services import Services
 from formatting.errors import error_blocks, error_text
 from formatting.help import usage_error_blocks
+from formatting.layout import MAX_BLOCKS
 from formatting.share import sandbox_context, shared_by_context, with_share_button
 
 logger = logging.getLogger(__name__)
@@ -56,23 +58,44 @@ class Req:
 
 
 def responder(svc: Services, url: str) -> Any:
-    """Like Bolt's respond, over the app's pooled session: a burst of replies reuses connections."""
-    client = AsyncWebhookClient(url, session=svc.http(), timeout=10)
+    """Like Bolt's respond, posting straight over the app's pooled session.
 
-    async def respond(text: str = "", blocks: Sequence[Block] | None = None, **options: Any) -> Any:
-        return await client.send(text=text, blocks=blocks, **options)
+    Bolt's respond builds a new client (and session) per reply; a burst of hundreds of replies then
+    spends more time setting up than sending. Blocks may be slack_sdk objects or already dicts.
+    """
+
+    async def respond(text: str = "", blocks: Sequence[Any] | None = None, **options: Any) -> WebhookResponse:
+        body: dict[str, Any] = {"text": text, **{k: v for k, v in options.items() if v is not None}}
+        if blocks is not None:
+            body["blocks"] = [b.to_dict() if isinstance(b, Block) else b for b in blocks]
+        async with svc.http().post(url, json=body, timeout=aiohttp.ClientTimeout(total=10)) as resp:
+            return WebhookResponse(
+                url=url, status_code=resp.status, body=await resp.text(), headers=resp.headers
+            )
 
     return respond
 
 
-def decorate(svc: Services, blocks: Sequence[Block], share: str | None) -> list[Block]:
-    """Add the sandbox mark and the Share button to an answer."""
+def decorate(svc: Services, blocks: Sequence[Any], share: str | None) -> list[Any]:
+    """Add the sandbox mark and the Share button to an answer (as dicts, built once per value)."""
     out = list(blocks)
     if svc.sandbox:
-        out.append(sandbox_context())
+        out.append(_sandbox_mark())
     if share is not None:
-        out = with_share_button(out, share)
+        if len(out) >= MAX_BLOCKS:
+            raise ValueError(f"no room for the share button: the answer already has {len(out)} blocks")
+        out.append(_share_actions(share))
     return out
+
+
+@functools.cache
+def _sandbox_mark() -> dict[str, Any]:
+    return sandbox_context().to_dict()
+
+
+@functools.lru_cache(maxsize=256)
+def _share_actions(share: str) -> dict[str, Any]:
+    return with_share_button([], share)[0].to_dict()
 
 
 def rendered(req: Req, key: tuple[Any, ...], pins: tuple[object, ...], build: Any) -> tuple[str, list[Any]]:

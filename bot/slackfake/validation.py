@@ -6,6 +6,7 @@ an empty list means Slack would accept it.
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -47,7 +48,23 @@ def block_problems(blocks: Any, *, limit: int, pointer: str = "/blocks") -> list
     return problems
 
 
+_VERDICTS: dict[str, list[str]] = {}  # one verdict per distinct block: a burst repeats the same answers
+
+
 def _one_block(block: Any, where: str) -> list[str]:
+    """A block's problems, computed once per distinct block (slack_sdk's parse is the costly part)."""
+    try:
+        key = json.dumps(block, sort_keys=True)
+    except (TypeError, ValueError):
+        return _check_block(block, where)
+    if key not in _VERDICTS:
+        if len(_VERDICTS) > 4096:
+            _VERDICTS.clear()
+        _VERDICTS[key] = [p.replace(where, "{where}") for p in _check_block(block, where)]
+    return [p.replace("{where}", where) for p in _VERDICTS[key]]
+
+
+def _check_block(block: Any, where: str) -> list[str]:
     if not isinstance(block, dict):
         return [f"must be an object [json-pointer:{where}]"]
     try:
