@@ -285,3 +285,26 @@ async def test_usage_over_the_stats_cap_counts_all_and_says_what_the_cost_covers
     monkeypatch.setattr(handlers.usage, "STATS_CAP", 5)  # the real cap is 1,000; the sandbox has fewer
     text = text_of(await bot.command("usage messaging last-30-days"))
     assert "over the first 5 of" in text and "Export CSV" in text
+
+
+async def test_an_export_that_telnyx_breaks_midway_says_so_on_its_progress_message(bot):
+    from bot.sandbox import Fault
+
+    [msg] = await bot.command("usage messaging last-30-days")
+    bot.sandbox.set_fault("/v2/detail_records", Fault(status=503))
+    await bot.click(msg.to_dict(), ids.ACTION_USAGE_EXPORT)
+    await bot.idle()
+    progress = [m for m in bot.slack.messages("C0GENERAL") if m.ephemeral_to is None]
+    assert progress and "unavailable" in progress[-1].visible_text().lower()
+    assert not bot.slack.files
+
+
+async def test_an_export_where_the_bot_is_not_a_member_asks_to_invite_it(tmp_path):
+    from tests.app.harness import running_bot
+
+    async with running_bot(tmp_path) as bot:  # Slack refuses a call here on purpose
+        bot.slack.add_channel("C0PRIVATE", name="private", is_member=False)
+        [msg] = await bot.command("usage messaging last-7-days", channel="C0PRIVATE")
+        changed = await bot.click(msg.to_dict(), ids.ACTION_USAGE_EXPORT, channel="C0PRIVATE")
+        assert "/invite" in text_of(changed) and not bot.slack.files
+        assert [c.error for c in bot.slack.calls if not c.ok] == ["not_in_channel"]
