@@ -70,7 +70,6 @@ class Services:
     audit: AuditTrail
     clock: Callable[[], datetime] = utcnow
     sandbox: bool = False  # answers say the data is the sandbox's
-    confirm_payment: Callable[[Any], Any] | None = None  # the console asks before a real payment
     inflight: InFlight = field(default_factory=InFlight)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _http: aiohttp.ClientSession | None = None

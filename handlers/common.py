@@ -66,7 +66,7 @@ def responder(svc: Services, url: str) -> Any:
 
     async def respond(text: str = "", blocks: Sequence[Any] | None = None, **options: Any) -> WebhookResponse:
         body: dict[str, Any] = {"text": text, **{k: v for k, v in options.items() if v is not None}}
-        if blocks is not None:
+        if blocks:  # an empty list is not sent: a text-only message has no blocks field
             body["blocks"] = [b.to_dict() if isinstance(b, Block) else b for b in blocks]
         async with svc.http().post(url, json=body, timeout=aiohttp.ClientTimeout(total=10)) as resp:
             return WebhookResponse(

@@ -174,11 +174,10 @@ async def handle_approve(req: Req, request_id: str) -> None:
     async def read_balance() -> Balance:
         return (await svc.telnyx.balance()).value  # the gateway dropped the cached one when it paid
 
-    pay = svc.telnyx.create_payment
-    if svc.confirm_payment is not None:
-        pay = svc.confirm_payment(pay)
     try:
-        outcome = await svc.approvals.approve(request_id[:64], req.user_id, pay, balance=read_balance)
+        outcome = await svc.approvals.approve(
+            request_id[:64], req.user_id, svc.telnyx.create_payment, balance=read_balance
+        )
     except TopupError as err:
         await answer(req, err.user_message, notice_blocks(err.user_message, None))
         return

@@ -117,9 +117,17 @@ def ids_in_message(message: dict[str, Any]) -> list[str]:
     return found
 
 
-async def _shortcut(
-    body: dict[str, Any], context: Any, respond: AsyncRespond, client: AsyncWebClient, kind: str
+@tracked
+async def handle_shortcut(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
 ) -> None:
+    """Message shortcuts "Diagnose webhook delivery" and "Look up invoice": one answer per id found."""
+    await ack()
+    kind = "webhook" if body.get("callback_id") == ids.SHORTCUT_DIAGNOSE_WEBHOOK else "invoice"
     req = Req.from_bolt(body, context, respond, client)
     what = "diagnose a webhook delivery" if kind == "webhook" else "look up an invoice"
     if not await allowed(req, Permission.VIEW, what):
@@ -141,32 +149,6 @@ async def _shortcut(
         await answer(req, f"The message has {len(found)} ids; the first {SHORTCUT_CAP} are shown above.", [])
 
 
-@tracked
-async def handle_diagnose_shortcut(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """Message shortcut "Diagnose webhook delivery"."""
-    await ack()
-    await _shortcut(body, context, respond, client, "webhook")
-
-
-@tracked
-async def handle_invoice_shortcut(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """Message shortcut "Look up invoice"."""
-    await ack()
-    await _shortcut(body, context, respond, client, "invoice")
-
-
 SUBCOMMANDS = [
     Subcommand("webhooks", "/telnyx webhooks [failed|delivered] [event_type=...] [period]",
                "Recent webhook deliveries, headed by the failures grouped by endpoint and cause.", EXAMPLE,
@@ -179,5 +161,5 @@ SUBCOMMANDS = [
 def register(app: Any) -> None:
     """Buttons and shortcuts of these answers."""
     app.action(ids.ACTION_WEBHOOK_DETAIL)(handle_diagnose_button)
-    app.shortcut(ids.SHORTCUT_DIAGNOSE_WEBHOOK)(handle_diagnose_shortcut)
-    app.shortcut(ids.SHORTCUT_LOOKUP_INVOICE)(handle_invoice_shortcut)
+    for callback_id in ids.MESSAGE_SHORTCUTS:
+        app.shortcut(callback_id)(handle_shortcut)
