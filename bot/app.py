@@ -39,6 +39,7 @@ def build_services(
     from bot.access import AccessControl, load_policy, slack_group_members
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
+    from bot.outbox import Outbox
     from bot.store import Store
     from bot.telnyx_client import TelnyxGateway
 
@@ -48,32 +49,23 @@ def build_services(
 
     access = AccessControl(policy, slack_group_members(client))
     store = Store(settings.database_url)
-    audit = AuditTrail(store, now=clock)
-    if policy.audit_channel:
-        audit.subscribe(audit_poster(client, policy.audit_channel))
+    outbox = Outbox(store)
+    audit = AuditTrail(store, now=clock, outbox=outbox, channel=policy.audit_channel)
+    approvals = Approvals(
+        store, access, now=clock, audit=audit, outbox=outbox, payment_deadline=settings.telnyx_timeout
+    )
     return Services(
         settings=settings,
         telnyx=gateway,
         policy=policy,
         access=access,
         store=store,
-        approvals=Approvals(store, access, now=clock, audit=audit),
+        approvals=approvals,
         audit=audit,
+        outbox=outbox,
         clock=clock,
         sandbox=sandbox,
     )
-
-
-def audit_poster(client: AsyncWebClient, channel: str):
-    """Post every audit record to the audit channel (failures are logged by the trail, never raised)."""
-    from formatting.audit_trail import audit_record_blocks, audit_record_text
-
-    async def post(record) -> None:
-        await client.chat_postMessage(
-            channel=channel, text=audit_record_text(record), blocks=audit_record_blocks(record)
-        )
-
-    return post
 
 
 def create_app(
@@ -107,9 +99,11 @@ def create_app(
         await next()
 
     register(app)
-    from handlers.topup import sweep_expired
+    from handlers.deliveries import deliverer
+    from handlers.housekeeping import sweepers
 
-    svc.sweepers.append(lambda: sweep_expired(svc, client))
+    svc.outbox.set_deliverer(deliverer(svc, client))
+    svc.sweepers.extend(sweepers(svc))
     app._telnyx_services = svc  # type: ignore[attr-defined]  # for runners that must start/close it
     return app
 

@@ -4,15 +4,16 @@ Each record says who (a Slack user id, or "system"), what (`action`, e.g. "topup
 "denied: approve_topup", "autorecharge.change"), on what (`target`), the state before and after (any
 JSON-able value: Decimal and datetime are written as strings), the result ("ok", "denied", "failed", ...)
 and a free-text detail. Records are written in the same transaction as the change they describe (`add`),
-so a change never lands without its record. Subscribers (the lead's poster to the audit channel) are
-called after the commit, in order; a failing subscriber is logged and never undoes or blocks the change.
+so a change never lands without its record. With an audit channel configured, each record also queues its
+post in the outbox in that same transaction: the post is delivered after the commit by the outbox worker,
+in order, and neither blocks nor undoes the change (and is not lost if the process dies).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,11 +23,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.outbox import Outbox
 from bot.store import AuditRow, Store, utcnow
 
 logger = logging.getLogger(__name__)
 
 SYSTEM = "system"  # the actor of changes the bot makes on its own (expiry)
+AUDIT_KEY = "audit-channel"  # the outbox key of audit-channel posts: one ordered stream
+AUDIT_POST = "audit.post"  # the outbox kind: payload {"id": record id, "channel": channel id}
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,6 @@ class AuditRecord:
     after: Any
     result: str
     detail: str = ""
-
-
-Subscriber = Callable[[AuditRecord], Awaitable[None]]
 
 
 def _json_default(value: Any) -> Any:
@@ -63,7 +64,7 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, default=_json_default, sort_keys=True)
 
 
-def _record(row: AuditRow) -> AuditRecord:
+def record_of(row: AuditRow) -> AuditRecord:
     return AuditRecord(
         id=row.id,
         at=row.at,
@@ -78,16 +79,20 @@ def _record(row: AuditRow) -> AuditRecord:
 
 
 class AuditTrail:
-    """Writes and reads audit records; tells subscribers about each new one after it is committed."""
+    """Writes and reads audit records; queues each one's audit-channel post when a channel is set."""
 
-    def __init__(self, store: Store, *, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        now: Callable[[], datetime] = utcnow,
+        outbox: Outbox | None = None,
+        channel: str | None = None,
+    ) -> None:
         self._store = store
         self._now = now
-        self._subscribers: list[Subscriber] = []
-
-    def subscribe(self, subscriber: Subscriber) -> None:
-        """Call `subscriber(record)` after every committed record (e.g. to post it to the audit channel)."""
-        self._subscribers.append(subscriber)
+        self.outbox = outbox
+        self.channel = channel
 
     async def add(
         self,
@@ -100,7 +105,7 @@ class AuditTrail:
         result: str,
         detail: str = "",
     ) -> AuditRecord:
-        """Write a record inside the caller's transaction; `publish` it after the commit."""
+        """Write a record (and queue its channel post) inside the caller's transaction; `publish` after the commit."""
         row = AuditRow(
             at=self._now(),
             actor=actor,
@@ -113,16 +118,14 @@ class AuditTrail:
         )
         session.add(row)
         await session.flush()  # assigns the id
-        return _record(row)
+        if self.outbox is not None and self.channel:
+            await self.outbox.add(session, AUDIT_KEY, AUDIT_POST, {"id": row.id, "channel": self.channel})
+        return record_of(row)
 
     async def publish(self, records: Iterable[AuditRecord]) -> None:
-        """Hand committed records to the subscribers; their failures are logged, not raised."""
-        for record in records:
-            for subscriber in self._subscribers:
-                try:
-                    await subscriber(record)
-                except Exception:
-                    logger.exception("audit subscriber failed for record %s (%s)", record.id, record.action)
+        """After the commit: start delivering the records' channel posts (never waits for Slack)."""
+        if self.outbox is not None and any(True for _ in records):
+            self.outbox.wake()
 
     async def record(
         self,
@@ -146,10 +149,16 @@ class AuditTrail:
         """Record that `actor` was refused `permission` (action "denied: <permission>")."""
         return await self.record(actor, f"denied: {permission}", target, result="denied", detail=detail)
 
+    async def get(self, record_id: int) -> AuditRecord | None:
+        """One record by id, or None."""
+        async with self._store.transaction() as session:
+            row = await session.get(AuditRow, record_id)
+            return None if row is None else record_of(row)
+
     async def recent(self, limit: int = 50) -> list[AuditRecord]:
         """The newest records first."""
         async with self._store.transaction() as session:
             rows = (
                 await session.execute(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
             ).scalars()
-            return [_record(row) for row in rows]
+            return [record_of(row) for row in rows]

@@ -11,13 +11,14 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
 from pydantic import SecretStr
 
 from bot.errors import ConfigError
+from bot.money import InvalidAmount, parse_amount
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -123,13 +124,9 @@ class Settings:
 
         threshold_raw = text("LOW_BALANCE_THRESHOLD") or "50"
         try:
-            threshold = Decimal(threshold_raw)
-            if not threshold.is_finite() or threshold < 0:
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(
-                f"LOW_BALANCE_THRESHOLD={threshold_raw!r} is not an amount. Expected a decimal like 50 or 125.50."
-            )
+            threshold = parse_amount(threshold_raw, allow_zero=True)
+        except InvalidAmount as err:
+            problems.append(f"LOW_BALANCE_THRESHOLD={threshold_raw!r} {err.reason}")
             threshold = Decimal("50")
 
         database_url = text("DATABASE_URL") or DEFAULT_DATABASE_URL

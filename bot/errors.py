@@ -82,13 +82,59 @@ class TelnyxNetworkError(TelnyxError):
     hint = "Try again in a minute; if it keeps happening, ask an admin to check the bot's network."
 
 
-class PaymentOutcomeUnknown(TelnyxError):
-    """The payment was sent but no answer came back: it may or may not have been charged. Never retry."""
+class PaymentNotCharged(TelnyxError):
+    """Proof that the payment charged nothing: it never reached Telnyx, or Telnyx refused it with a 4xx.
 
-    user_message = (
-        "The payment was sent to Telnyx, but no answer came back: it may or may not have gone through."
+    `cause` is the error behind it (TelnyxNetworkError when it was never sent; the mapped 4xx, with its
+    `problems`, when Telnyx refused it); `sent` says which of the two happened.
+    """
+
+    user_message = "The payment was not made, so nothing was charged."
+
+    def __init__(self, cause: TelnyxError, *, sent: bool) -> None:
+        self.cause = cause
+        self.sent = sent
+        self.problems: list[FieldProblem] = list(getattr(cause, "problems", []))
+        if sent:
+            message = f"Telnyx refused the payment, so nothing was charged. {_telnyx_reason(cause)}"
+        else:
+            message = f"The payment was not sent, so nothing was charged. {cause.user_message}"
+        super().__init__(message, status=cause.status)
+        self.hint = cause.hint
+
+
+def _telnyx_reason(cause: TelnyxError) -> str:
+    """What Telnyx said, from its errors[] title/detail (never a raw body), else the mapped message."""
+    problems: list[FieldProblem] = getattr(cause, "problems", [])
+    said = [": ".join(part for part in (p.title, p.detail) if part) for p in problems[:3]]
+    said = [text for text in said if text]
+    if not said:
+        return cause.user_message
+    return "Telnyx said: " + " / ".join(text.rstrip(".") for text in said) + "."
+
+
+class PaymentOutcomeUnknown(TelnyxError):
+    """The payment may have been charged: nothing proves it was not. Never retry; a person must check.
+
+    Everything but PaymentNotCharged ends here: a 5xx, a 3xx, a timeout or broken connection after
+    sending, an unreadable 2xx, an unexpected error mid-send. `reason` names the doubt for logs
+    ("http_500", "timeout", "dropped", "unreadable", "unexpected", "no_answer").
+    """
+
+    CONSEQUENCE = (
+        "the amount may or may not have been charged. Do not retry: first check the payment history "
+        "and the balance in the Telnyx portal (Billing)."
     )
-    hint = "Do not retry. A person must check the payment history in the Telnyx portal before anything else."
+    user_message = f"The payment was sent to Telnyx, but no answer came back: {CONSEQUENCE}"
+    hint = (
+        "Do not retry. A person must check the payment history and the balance in the Telnyx portal "
+        "before anything else."
+    )
+
+    def __init__(self, why: str | None = None, *, reason: str = "no_answer", status: int | None = None):
+        """`why` is what happened ("Telnyx answered HTTP 500"); the consequence is always appended."""
+        super().__init__(f"{why}: {self.CONSEQUENCE}" if why else None, status=status)
+        self.reason = reason
 
 
 class ConfigError(Exception):

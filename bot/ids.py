@@ -25,12 +25,15 @@ ACTION_WEBHOOK_DETAIL = "webhook_detail"
 ACTION_AUTORECHARGE_EDIT = "autorecharge_edit"
 ACTION_TOPUP_APPROVE = "topup_approve"
 ACTION_TOPUP_DENY = "topup_deny"
+ACTION_TOPUP_PAID = "topup_resolve_paid"  # an unknown outcome: finance saw the charge
+ACTION_TOPUP_NOT_CHARGED = "topup_resolve_not_charged"  # ... or saw that nothing was charged
 
 # Modals
 VIEW_AUTORECHARGE = "autorecharge_modal"
 VIEW_TOPUP_REQUEST = "topup_request_modal"
 VIEW_TOPUP_DENY = "topup_deny_modal"
 VIEW_TOPUP_APPROVE = "topup_approve_modal"
+VIEW_TOPUP_RESOLVE = "topup_resolve_modal"
 
 # Blocks and inputs of the modals
 BLOCK_AR_ENABLED = "ar_enabled"
@@ -41,4 +44,5 @@ BLOCK_AR_INVOICE = "ar_invoice"
 BLOCK_TOPUP_AMOUNT = "topup_amount"
 BLOCK_TOPUP_REASON = "topup_reason"
 BLOCK_DENY_REASON = "deny_reason"
+BLOCK_RESOLVE_NOTE = "resolve_note"
 INPUT = "value"  # the action_id of the single element inside each input block

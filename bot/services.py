@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.access import AccessControl, Policy
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
+    from bot.outbox import Outbox
     from bot.store import Store
     from bot.telnyx_client import TelnyxGateway
 
@@ -68,6 +69,7 @@ class Services:
     store: Store
     approvals: Approvals
     audit: AuditTrail
+    outbox: Outbox
     clock: Callable[[], datetime] = utcnow
     sandbox: bool = False  # answers say the data is the sandbox's
     inflight: InFlight = field(default_factory=InFlight)
@@ -75,8 +77,9 @@ class Services:
     _http: aiohttp.ClientSession | None = None
     # a burst of the same command renders its answer once, and computes its stats once
     answers: Memo = field(default_factory=Memo)
-    # housekeeping run every SWEEP_SECONDS while serving (e.g. expiring top-up requests and their cards)
-    sweepers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    # housekeeping run at start and every SWEEP_SECONDS while serving (expiring top-up requests, the
+    # reconciler ...); a sweeper may return when it wants to run again sooner (an app-clock datetime)
+    sweepers: list[Callable[[], Awaitable[datetime | None]]] = field(default_factory=list)
     _sweeping: asyncio.Task[None] | None = None
     flights: TTLCache = field(default_factory=lambda: TTLCache(0))
 
@@ -103,29 +106,39 @@ class Services:
         return task
 
     async def start(self) -> None:
-        """Create or upgrade the database schema and start the housekeeping; call once before serving."""
+        """Create or upgrade the database schema, start the outbox worker and the housekeeping (which runs
+        once at once: a request a crash left half-done is found at start); call once before serving."""
         await self.store.start()
+        self.outbox.start()
         if self.sweepers and self._sweeping is None:
             self._sweeping = asyncio.create_task(self._sweep_forever(), name="housekeeping")
 
-    async def sweep_once(self) -> None:
-        """Run every sweeper once; a failing one is logged and the others still run."""
+    async def sweep_once(self) -> float:
+        """Run every sweeper once (a failing one is logged, the others still run); return the seconds until
+        the next run is wanted."""
+        wait = SWEEP_SECONDS
         for sweep in self.sweepers:
             try:
-                await sweep()
+                due = await sweep()
             except Exception:  # noqa: BLE001 - housekeeping must never stop the bot
                 logger.exception("housekeeping step failed")
+                continue
+            if due is not None:
+                wait = min(wait, max(1.0, (due - self.clock()).total_seconds() + 0.5))
+        return wait
 
     async def _sweep_forever(self) -> None:
         while True:
-            await asyncio.sleep(SWEEP_SECONDS)
-            await self.sweep_once()
+            wait = await self.sweep_once()
+            await asyncio.sleep(wait)  # noqa: ASYNC110 - a timer: nothing else signals the next run
 
     async def aclose(self) -> None:
         """Release the HTTP pool and the database engine."""
         if self._sweeping is not None:
             self._sweeping.cancel()
+            await asyncio.gather(self._sweeping, return_exceptions=True)
             self._sweeping = None
+        await self.outbox.aclose()
         await self.telnyx.aclose()
         await self.store.aclose()
         if self._http is not None:

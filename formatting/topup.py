@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import (
     Block,
+    ButtonElement,
     ConfirmObject,
     InputBlock,
     PlainTextInputElement,
@@ -14,7 +15,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.approvals import TopupRequest, TopupState
+from bot.approvals import Resolution, TopupRequest, TopupState
+from bot.approvals.evidence import Evidence
 from bot.models import Balance
 from formatting.layout import actions, button, context, fields_section, header, section
 from formatting.money import money
@@ -25,11 +27,22 @@ STATE_LINE = {
     TopupState.APPROVED: ":white_check_mark: Approved, paying",
     TopupState.EXECUTING: ":arrows_counterclockwise: Approved, payment in progress",
     TopupState.SUCCEEDED: ":white_check_mark: Paid",
-    TopupState.FAILED: ":x: Payment failed",
+    TopupState.FAILED: ":x: Payment failed, nothing charged",
     TopupState.OUTCOME_UNKNOWN: ":warning: Payment outcome unknown",
     TopupState.DENIED: ":no_entry: Denied",
     TopupState.EXPIRED: ":alarm_clock: Expired",
 }
+
+
+RESOLVED_LINE = {
+    Resolution.PAID: ":white_check_mark: Paid (outcome confirmed by finance)",
+    Resolution.NOT_CHARGED: ":x: Not charged (outcome confirmed by finance)",
+}
+
+
+def state_line(r: TopupRequest) -> str:
+    """The emoji and words of the request's state."""
+    return RESOLVED_LINE[r.resolution] if r.resolution is not None else STATE_LINE[r.state]
 
 
 def _amount(r: TopupRequest) -> str:
@@ -38,12 +51,28 @@ def _amount(r: TopupRequest) -> str:
 
 def card_text(r: TopupRequest) -> str:
     """Plain fallback of the card (notifications)."""
-    return f"Top-up request {_amount(r)} by <@{r.requester}>: {STATE_LINE[r.state].split(' ', 1)[1]}"
+    return f"Top-up request {_amount(r)} by <@{r.requester}>: {state_line(r).split(' ', 1)[1]}"
+
+
+def _resolution_lines(r: TopupRequest, by: str, at: str) -> list[str]:
+    """An unknown outcome closed by finance: what they decided, who, when, and their note."""
+    who = f"<@{r.resolved_by}>" if r.resolved_by else "finance"
+    when = slack_date(r.resolved_at) if r.resolved_at else ""
+    verdict = "it was paid" if r.resolution is Resolution.PAID else "nothing was charged"
+    lines = [
+        f"Approved by {by} {at}; the payment's outcome was unknown ({escape(r.error or 'no answer')}).",
+        f"{who} checked and confirmed {verdict} {when}: {escape(r.resolution_note or '')}",
+    ]
+    if r.resolution is Resolution.NOT_CHARGED:
+        lines.append("A new request is needed to try again.")
+    return lines
 
 
 def _decision_lines(r: TopupRequest) -> list[str]:
     by = f"<@{r.decided_by}>" if r.decided_by else "nobody"
     at = slack_date(r.decided_at) if r.decided_at else ""
+    if r.resolution is not None:
+        return _resolution_lines(r, by, at)
     if r.state == TopupState.SUCCEEDED:
         lines = [f"Approved by {by} {at}. Telnyx transaction `{escape(r.transaction_id or '?')}`, "
                  f"processor status *{escape(r.processor_status or 'unknown')}*."]  # fmt: skip
@@ -51,12 +80,21 @@ def _decision_lines(r: TopupRequest) -> list[str]:
             lines.append(f"New balance: *{money(r.new_balance, r.currency)}*")
         return lines
     if r.state == TopupState.FAILED:
-        return [f"Approved by {by} {at}, but the payment failed: {escape(r.error or 'unknown error')}",
-                "Nothing was charged. A new request is needed to try again."]  # fmt: skip
+        return [
+            f"Approved by {by} {at}, but Telnyx did not take the payment: {escape(r.error or 'unknown error')}",
+            "Nothing was charged. A new request is needed to try again.",
+        ]
     if r.state == TopupState.OUTCOME_UNKNOWN:
-        return [f"Approved by {by} {at}. The payment was sent but Telnyx did not answer in time: it may or "
-                "may not have been charged.", "*Check the payment history in the Telnyx portal.* The bot "
-                "will not retry it; do not request it again before checking."]  # fmt: skip
+        lines = [
+            f"Approved by {by} {at}. *Outcome unknown: {_amount(r)} may or may not have been charged.* "
+            f"{escape(r.error or '')}",
+            "*Finance: check the payment history and balance in the Telnyx portal*, then close this with "
+            "*Paid* or *Not charged*. The bot never retries a payment; do not pay again before checking. "
+            "Until it is closed, the amount counts against the daily limit.",
+        ]
+        if r.transaction_id:
+            lines.append(f"Telnyx answered late that it was paid: transaction `{escape(r.transaction_id)}`.")
+        return lines
     if r.state == TopupState.DENIED:
         return [f"Denied by {by} {at}: {escape(r.deny_reason or '')}"]
     if r.state == TopupState.EXPIRED:
@@ -67,8 +105,58 @@ def _decision_lines(r: TopupRequest) -> list[str]:
     return [f"Expires {slack_date(r.expires_at)}."]
 
 
-def card_blocks(r: TopupRequest, balance: Balance | None = None) -> list[Block]:
-    """The approval card: buttons only while pending; afterwards who decided, when, and the result."""
+def evidence_line(r: TopupRequest, evidence: Evidence) -> str:
+    """What Telnyx's audit log says about an unknown outcome."""
+    if not evidence.looked:
+        return ":grey_question: Evidence: Telnyx's audit log could not be read just now."
+    if evidence.found and evidence.at is not None:
+        return (
+            f":mag: Evidence: Telnyx's audit log shows the balance rose by {_amount(r)} "
+            f"({money(evidence.before or 0, r.currency)} to {money(evidence.after or 0, r.currency)}) "
+            f"{slack_date(evidence.at)} (event `{escape(evidence.event_id or '?')}`): the payment probably "
+            "went through."
+        )
+    return (
+        f":mag: Evidence: Telnyx's audit log shows no balance rise of {_amount(r)} since the attempt "
+        "(it may still appear; an absence is not proof)."
+    )
+
+
+def _confirmed(
+    label: str, action_id: str, r: TopupRequest, title: str, text: str, style: str
+) -> ButtonElement:
+    """A button of the card whose click Slack confirms first."""
+    element = button(label, action_id, value=r.id, style=style)
+    element.confirm = ConfirmObject(title=title, text=text, confirm=f"Yes, {label.lower()}", deny="Cancel")
+    return element
+
+
+def _resolve_buttons(r: TopupRequest) -> Block:
+    note = "You will add a note."
+    paid = _confirmed(
+        "Paid",
+        ids.ACTION_TOPUP_PAID,
+        r,
+        "Mark as paid?",
+        f"Only if the Telnyx portal shows the {_amount(r)} charge. {note}",
+        "primary",
+    )
+    unpaid = _confirmed(
+        "Not charged",
+        ids.ACTION_TOPUP_NOT_CHARGED,
+        r,
+        "Mark as not charged?",
+        f"Only if the Telnyx portal shows no {_amount(r)} charge. {note}",
+        "danger",
+    )
+    return actions(paid, unpaid)
+
+
+def card_blocks(
+    r: TopupRequest, balance: Balance | None = None, evidence: Evidence | None = None
+) -> list[Block]:
+    """The approval card: Approve/Deny while pending, Paid/Not charged while the outcome is unknown;
+    otherwise who decided, when, and the result."""
     pairs = [
         ("Amount", _amount(r)),
         ("Requested by", f"<@{r.requester}>"),
@@ -81,7 +169,7 @@ def card_blocks(r: TopupRequest, balance: Balance | None = None) -> list[Block]:
     blocks: list[Block] = [
         header(f"Top-up request: {_amount(r)}"),
         fields_section(pairs),
-        section(f"*{STATE_LINE[r.state]}*\n" + "\n".join(_decision_lines(r))),
+        section(f"*{state_line(r)}*\n" + "\n".join(_decision_lines(r))),
     ]
     if r.state == TopupState.PENDING:
         confirm = ConfirmObject(
@@ -93,6 +181,10 @@ def card_blocks(r: TopupRequest, balance: Balance | None = None) -> list[Block]:
         approve = button(f"Approve {_amount(r)}", ids.ACTION_TOPUP_APPROVE, value=r.id, style="primary")
         approve.confirm = confirm
         blocks.append(actions(approve, button("Deny", ids.ACTION_TOPUP_DENY, value=r.id, style="danger")))
+    if r.state == TopupState.OUTCOME_UNKNOWN:
+        if evidence is not None:
+            blocks.append(section(evidence_line(r, evidence)))
+        blocks.append(_resolve_buttons(r))
     blocks.append(
         context(f"Request `{r.id}`. Only finance may decide; the requester may not approve their own.")
     )
@@ -113,15 +205,35 @@ def requested_blocks(r: TopupRequest, approvals_channel: str) -> list[Block]:
 def decision_dm_text(r: TopupRequest) -> str:
     """The requester's direct message after a decision."""
     lines = _decision_lines(r)
-    return f"Your top-up request for {_amount(r)}: {STATE_LINE[r.state].split(' ', 1)[1]}. " + " ".join(lines)
+    return f"Your top-up request for {_amount(r)}: {state_line(r).split(' ', 1)[1]}. " + " ".join(lines)
 
 
 def decision_dm_blocks(r: TopupRequest) -> list[Block]:
     """The same, in blocks."""
     return [
         section(
-            f"Your top-up request for *{_amount(r)}*: *{STATE_LINE[r.state]}*\n"
-            + "\n".join(_decision_lines(r))
+            f"Your top-up request for *{_amount(r)}*: *{state_line(r)}*\n" + "\n".join(_decision_lines(r))
+        ),
+        context(f"Request `{r.id}`"),
+    ]
+
+
+def stopped_notice_text(r: TopupRequest) -> str:
+    """The approvals channel is told that a payment was left unfinished by a stopped bot."""
+    return (
+        f"Top-up {_amount(r)} requested by <@{r.requester}>: the bot stopped while sending the payment, so "
+        "its outcome is unknown. Finance: check the Telnyx portal, then close it with Paid or Not charged."
+    )
+
+
+def stopped_notice_blocks(r: TopupRequest) -> list[Block]:
+    """The same, in blocks (a reply in the card's thread)."""
+    return [
+        section(
+            f":warning: *Outcome unknown:* the bot stopped while sending the payment of *{_amount(r)}* "
+            f"requested by <@{r.requester}>, so it may or may not have been charged.\n*Finance: check the "
+            "payment history and balance in the Telnyx portal*, then close it on the card with *Paid* or "
+            "*Not charged*. Do not pay again before checking."
         ),
         context(f"Request `{r.id}`"),
     ]
@@ -130,7 +242,7 @@ def decision_dm_blocks(r: TopupRequest) -> list[Block]:
 def notice_blocks(message: str, r: TopupRequest | None) -> list[Block]:
     """An answer only the clicker sees: what already happened to the request, or why nothing did."""
     if r is not None and r.state != TopupState.PENDING:
-        text = f"*{STATE_LINE[r.state]}*\n" + "\n".join(_decision_lines(r))  # user text escaped in there
+        text = f"*{state_line(r)}*\n" + "\n".join(_decision_lines(r))  # user text escaped in there
     else:
         text = f":information_source: {escape(message)}"
     blocks: list[Block] = [section(text)]
@@ -177,6 +289,39 @@ def request_modal(private_metadata: str, *, max_topup: Decimal) -> View:
                 ),
             ),
         ],
+    )
+
+
+def resolve_modal(private_metadata: str, r: TopupRequest, resolution: Resolution) -> View:
+    """Paid / Not charged asks for a note: what finance saw in the portal."""
+    paid = resolution is Resolution.PAID
+    verdict = f"*{_amount(r)} was charged*" if paid else f"*nothing was charged* ({_amount(r)} was not taken)"
+    blocks: list[Block] = [
+        section(
+            f"You are confirming that {verdict} for the top-up requested by <@{r.requester}>. "
+            "This closes the unknown outcome for good."
+        )
+    ]
+    blocks.append(
+        InputBlock(
+            block_id=ids.BLOCK_RESOLVE_NOTE,
+            label=PlainTextObject(text="Note (what you checked)"),
+            element=PlainTextInputElement(
+                action_id=ids.INPUT,
+                multiline=True,
+                max_length=500,
+                placeholder="e.g. Portal > Payments shows the charge at 14:02",
+            ),
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=ids.VIEW_TOPUP_RESOLVE,
+        title=PlainTextObject(text="Paid" if paid else "Not charged"),
+        submit=PlainTextObject(text="Confirm"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -14,6 +14,7 @@ from bot import ids
 from bot.access import Permission
 from bot.errors import TelnyxError
 from bot.models import AutoRechargeChange
+from bot.money import InvalidAmount, parse_amount
 from bot.parsing import Parsed
 from formatting.autorecharge import (
     PREFERENCES,
@@ -74,21 +75,11 @@ async def handle_edit(req: Req, _value: str) -> None:
 
 
 def _amount(raw: str | None, *, allow_zero: bool) -> Decimal | str:
-    """A two-place Decimal, or the inline error Slack shows under the field."""
-    text = (raw or "").strip().replace(",", "").removeprefix("$").strip()
+    """A two-place Decimal, or the inline error Slack shows under the field (bot.money keeps it short)."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return "Enter an amount in USD, like 100.00"
-    if not value.is_finite():
-        return "Enter an amount in USD, like 100.00"
-    if value != value.quantize(Decimal("0.01")):
-        return "Use at most two decimals, like 100.50"
-    if value < 0 or (value == 0 and not allow_zero):
-        return "Enter 0 or more" if allow_zero else "Enter an amount above 0"
-    if value > MAX_AMOUNT:
-        return f"At most {MAX_AMOUNT:,} USD"
-    return value.quantize(Decimal("0.01"))
+        return parse_amount(raw or "", allow_zero=allow_zero, maximum=MAX_AMOUNT)
+    except InvalidAmount as err:
+        return err.user_message
 
 
 def read_form(values: dict[str, Any]) -> tuple[AutoRechargeChange | None, dict[str, str]]:
@@ -136,7 +127,7 @@ async def handle_submit(
         return
     await ack()
     req, _ = modal_req(body, context, client)
-    if not await allowed(req, Permission.CHANGE_AUTORECHARGE, WHAT):
+    if not await allowed(req, Permission.CHANGE_AUTORECHARGE, WHAT, fresh=True):  # live group lookup
         return
     audit = req.svc.audit
     wanted = change.model_dump(mode="json")

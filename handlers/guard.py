@@ -16,14 +16,17 @@ from handlers.common import Req, answer, tracked
 logger = logging.getLogger(__name__)
 
 
-async def check(req: Req, permission: Permission) -> Decision:
-    """Decide now (never from a cached answer of an earlier click)."""
-    return await req.svc.access.check(req.user_id, permission)
+async def check(req: Req, permission: Permission, *, fresh: bool = False) -> Decision:
+    """Decide now (never from a cached answer of an earlier click; `fresh`: group membership looked up live)."""
+    return await req.svc.access.check(req.user_id, permission, fresh=fresh)
 
 
-async def allowed(req: Req, permission: Permission, what: str) -> bool:
-    """True when the user may; otherwise answer the reason only to them, record the denial, return False."""
-    decision = await check(req, permission)
+async def allowed(req: Req, permission: Permission, what: str, *, fresh: bool = False) -> bool:
+    """True when the user may; otherwise answer the reason only to them, record the denial, return False.
+
+    `fresh` for decisions that move money: user-group membership is looked up live, not from the cache.
+    """
+    decision = await check(req, permission, fresh=fresh)
     if decision.allowed:
         return True
     logger.info("denied %s to %s: %s", what, req.user_id, decision.rule)
@@ -44,7 +47,7 @@ Click = Callable[[Req, str], Awaitable[None]]
 
 
 def on_click(
-    permission: Permission, what: str, *, valid: Callable[[str], object] = bool
+    permission: Permission, what: str, *, valid: Callable[[str], object] = bool, fresh: bool = False
 ) -> Callable[[Click], Any]:
     """A button listener: ack, then for a value this app sends, check access now and run `fn(req, value)`."""
 
@@ -62,7 +65,7 @@ def on_click(
             if not valid(value):
                 return  # not a value this app ever sends: nothing to answer
             req = Req.from_bolt(body, context, respond, client)
-            if await allowed(req, permission, what):
+            if await allowed(req, permission, what, fresh=fresh):
                 await fn(req, value)
 
         listener.__name__, listener.__qualname__, listener.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import replay
 from bot.parsing import UsageError, parse
 from formatting.help import HelpEntry, help_blocks, help_text, unknown_command_blocks, usage_error_blocks
 from handlers.common import Req, answer, tracked
@@ -65,6 +66,10 @@ async def handle_command(
     """Route `/telnyx <text>` to its subcommand."""
     await ack()
     req = Req.from_bolt(body, context, respond, client)
+    trigger = str(body.get("trigger_id") or "")
+    if trigger and not await replay.first_seen(req.svc.store, trigger, req.svc.clock()):
+        logger.warning("ignored a replayed /telnyx command (trigger %s already handled)", trigger[:24])
+        return
     parsed = parse(body.get("text") or "")
     if isinstance(parsed, UsageError):
         await answer(

@@ -1,9 +1,11 @@
-"""Top-ups: `/telnyx topup <amount> [reason]` or "Request top-up", the approval card, Approve and Deny.
+"""Top-ups: `/telnyx topup <amount> [reason]` or "Request top-up", the approval card, Approve and Deny,
+and Paid / Not charged on a card whose payment outcome is unknown.
 
-Every click and submission checks access first, then goes through the store's compare-and-set (bot/approvals):
-a double click, a second approver or a retried request cannot pay twice. After each decision the card is
-redrawn with chat.update (it may outlive a response_url) and the requester gets a DM. Modal submissions
-carry no response_url: the click's one travels in `private_metadata` (see handlers/modals.py).
+Every click and submission checks access first (live group membership for decisions), then goes through
+the store's compare-and-set (bot/approvals): a double click, a second approver or a retried request cannot
+pay twice. Card redraws and the requester's DMs follow each change through the outbox
+(handlers/deliveries.py), so nothing slow runs between a decision and its payment. Modal submissions carry
+no response_url: the click's one travels in `private_metadata` (see handlers/modals.py).
 """
 
 from __future__ import annotations
@@ -21,30 +23,30 @@ from bot.access import Permission
 from bot.approvals import (
     AccessDenied,
     Outcome,
+    Resolution,
+    TooManyPending,
     TopupError,
     TopupRequest,
     TopupState,
     parse_amount,
     status_text,
 )
-from bot.errors import TelnyxError
+from bot.approvals.machine import CLOSE_OWN
 from bot.models import Balance
 from bot.parsing import Parsed
 from bot.services import Services
 from formatting.access import denied_blocks, denied_text
 from formatting.help import usage_error_blocks
 from formatting.topup import (
-    card_blocks,
     card_not_posted_blocks,
-    card_text,
-    decision_dm_blocks,
-    decision_dm_text,
     deny_modal,
     notice_blocks,
     request_modal,
     requested_blocks,
+    resolve_modal,
 )
-from handlers.common import Req, answer, decorate, tracked, usage_error
+from handlers.common import Req, answer, tracked, usage_error
+from handlers.deliveries import card_of
 from handlers.guard import allowed, on_click
 from handlers.modals import field_value, modal_req
 from handlers.registry import Subcommand
@@ -52,15 +54,8 @@ from handlers.registry import Subcommand
 logger = logging.getLogger(__name__)
 EXAMPLE = '/telnyx topup 150.00 "launch week traffic"'
 REQUEST, APPROVE, DENY = "request a top-up", "approve a top-up", "deny a top-up"
-LIVE = (TopupState.PENDING, TopupState.APPROVED, TopupState.EXECUTING)  # the card still has to change
-
-
-async def _balance(svc: Services) -> Balance | None:
-    try:
-        return (await svc.telnyx.balance()).value
-    except TelnyxError as err:  # the card is still useful without it; finance sees the balance is missing
-        logger.warning("balance for the approval card failed: %s", type(err).__name__)
-        return None
+RESOLVE = "close an unknown payment outcome"
+RESOLUTIONS = {ids.ACTION_TOPUP_PAID: Resolution.PAID, ids.ACTION_TOPUP_NOT_CHARGED: Resolution.NOT_CHARGED}
 
 
 async def create_request(req: Req, amount: str, reason: str) -> None:
@@ -70,6 +65,9 @@ async def create_request(req: Req, amount: str, reason: str) -> None:
     except AccessDenied as err:
         await answer(req, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
         return
+    except TooManyPending as err:
+        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        return
     except TopupError as err:
         accepted = (
             f"USD with at most two decimals, up to ${req.svc.policy.max_topup:,.2f} and the daily limit"
@@ -77,9 +75,9 @@ async def create_request(req: Req, amount: str, reason: str) -> None:
         await answer(req, err.user_message, usage_error_blocks(err.user_message, accepted, EXAMPLE))
         return
     channel = req.svc.policy.approvals_channel or ""
-    blocks = decorate(req.svc, card_blocks(request, await _balance(req.svc)), None)
+    text, blocks = await card_of(req.svc, request)
     try:
-        posted = await req.client.chat_postMessage(channel=channel, text=card_text(request), blocks=blocks)
+        posted = await req.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     except SlackApiError as err:
         error = str(err.response.get("error"))
         logger.error("approval card for %s not posted in %s: %s", request.id, channel, error)
@@ -125,48 +123,19 @@ async def handle_request_submit(ack: AsyncAck, body: dict[str, Any], context: As
     await create_request(req, amount, field_value(body, ids.BLOCK_TOPUP_REASON))
 
 
-async def redraw(svc: Services, client: AsyncWebClient, request: TopupRequest) -> None:
-    """chat.update the request's card (buttons only while pending); a failure is logged, never raised."""
-    if not request.channel or not request.message_ts:
-        return
-    balance = await _balance(svc) if request.state is TopupState.PENDING else None
-    try:
-        await client.chat_update(channel=request.channel, ts=request.message_ts, text=card_text(request),
-                                 blocks=decorate(svc, card_blocks(request, balance), None))  # fmt: skip
-    except SlackApiError as err:
-        logger.warning("card of top-up %s not redrawn: %s", request.id, err.response.get("error"))
-
-
-async def sweep_expired(svc: Services, client: AsyncWebClient) -> list[TopupRequest]:
-    """Expire every pending request past its approval window and redraw their cards (run it periodically)."""
-    expired = await svc.approvals.expire_due()
-    for request in expired:
-        await redraw(svc, client, request)
-        try:
-            await client.chat_postMessage(channel=request.requester, text=decision_dm_text(request),
-                                          blocks=decision_dm_blocks(request))  # fmt: skip
-        except SlackApiError as err:
-            logger.warning("could not DM the requester of %s: %s", request.id, err.response.get("error"))
-    return expired
+async def sweep_expired(svc: Services) -> list[TopupRequest]:
+    """Expire every pending request past its approval window (run periodically); the outbox redraws
+    their cards and tells the requesters."""
+    return await svc.approvals.expire_due()
 
 
 async def after_decision(req: Req, outcome: Outcome) -> None:
-    """Redraw the card without buttons and DM the requester; or tell the clicker what already happened."""
-    request = outcome.request
+    """The card and the requester follow through the outbox; a click that changed nothing is told why."""
     if not outcome.changed:
-        await answer(req, outcome.message, notice_blocks(outcome.message, request))
-        if request.state not in LIVE:
-            await redraw(req.svc, req.client, request)  # e.g. lazily expired: its card must say so
-        return
-    await redraw(req.svc, req.client, request)
-    try:
-        await req.client.chat_postMessage(channel=request.requester, text=decision_dm_text(request),
-                                          blocks=decision_dm_blocks(request))  # fmt: skip
-    except SlackApiError as err:
-        logger.warning("could not DM the requester of %s: %s", request.id, err.response.get("error"))
+        await answer(req, outcome.message, notice_blocks(outcome.message, outcome.request))
 
 
-@on_click(Permission.APPROVE_TOPUP, APPROVE)
+@on_click(Permission.APPROVE_TOPUP, APPROVE, fresh=True)
 async def handle_approve(req: Req, request_id: str) -> None:
     """Approve: access, four eyes, expiry and limits checked now, then compare-and-set and one payment."""
     svc = req.svc
@@ -184,7 +153,7 @@ async def handle_approve(req: Req, request_id: str) -> None:
     await after_decision(req, outcome)
 
 
-@on_click(Permission.APPROVE_TOPUP, DENY)
+@on_click(Permission.APPROVE_TOPUP, DENY, fresh=True)
 async def handle_deny_button(req: Req, request_id: str) -> None:
     """Deny: check now, then ask for the reason in a modal (or say what already happened)."""
     request = await req.svc.approvals.get(request_id[:64])
@@ -193,7 +162,7 @@ async def handle_deny_button(req: Req, request_id: str) -> None:
         await answer(req, message, notice_blocks(message, None))
         return
     if request.state is TopupState.PENDING and req.svc.clock() >= request.expires_at:
-        await sweep_expired(req.svc, req.client)
+        await sweep_expired(req.svc)
         request = await req.svc.approvals.get(request.id) or request
     if request.state is not TopupState.PENDING:
         await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
@@ -214,10 +183,65 @@ async def handle_deny_submit(ack: AsyncAck, body: dict[str, Any], context: Async
         return
     await ack()
     req, meta = modal_req(body, context, client)
-    if not await allowed(req, Permission.APPROVE_TOPUP, DENY):
+    if not await allowed(req, Permission.APPROVE_TOPUP, DENY, fresh=True):
         return
     try:
         outcome = await req.svc.approvals.deny(str(meta.get("id", ""))[:64], req.user_id, reason)
+    except TopupError as err:
+        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        return
+    await after_decision(req, outcome)
+
+
+async def handle_resolve_button(req: Req, request_id: str) -> None:
+    """Paid / Not charged on an unknown outcome: check now, then ask for the note in a modal."""
+    action = str((req.body.get("actions") or [{}])[0].get("action_id") or "")
+    request = await req.svc.approvals.get(request_id[:64])
+    if request is None:
+        message = "That top-up request does not exist (the card may belong to another installation)."
+        await answer(req, message, notice_blocks(message, None))
+        return
+    if request.state is not TopupState.OUTCOME_UNKNOWN:
+        await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
+        return
+    if request.requester == req.user_id:
+        await answer(req, CLOSE_OWN, notice_blocks(CLOSE_OWN, None))
+        return
+    meta = json.dumps(
+        {
+            "id": request.id,
+            "r": RESOLUTIONS[action].value,
+            "url": req.body.get("response_url"),
+            "ch": req.channel_id,
+        }
+    )
+    view = resolve_modal(meta, request, RESOLUTIONS[action])
+    await req.client.views_open(trigger_id=req.trigger_id, view=view)
+
+
+@tracked
+async def handle_resolve_submit(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """Close the unknown outcome with the note (required, inline error); access and state checked again."""
+    note = field_value(body, ids.BLOCK_RESOLVE_NOTE)
+    if not note:
+        problem = "Say what you checked (e.g. what the Telnyx portal shows): it is recorded with your name."
+        await ack(response_action="errors", errors={ids.BLOCK_RESOLVE_NOTE: problem})
+        return
+    await ack()
+    req, meta = modal_req(body, context, client)
+    if not await allowed(req, Permission.APPROVE_TOPUP, RESOLVE, fresh=True):
+        return
+    try:
+        resolution = Resolution(str(meta.get("r", "")))
+        outcome = await req.svc.approvals.resolve(str(meta.get("id", ""))[:64], req.user_id, resolution, note)
+    except ValueError:
+        return  # not metadata this app wrote
     except TopupError as err:
         await answer(req, err.user_message, notice_blocks(err.user_message, None))
         return
@@ -238,3 +262,7 @@ def register(app: Any) -> None:
     app.action(ids.ACTION_TOPUP_APPROVE)(handle_approve)
     app.action(ids.ACTION_TOPUP_DENY)(handle_deny_button)
     app.view(ids.VIEW_TOPUP_DENY)(handle_deny_submit)
+    resolve = on_click(Permission.APPROVE_TOPUP, RESOLVE, fresh=True)(handle_resolve_button)
+    app.action(ids.ACTION_TOPUP_PAID)(resolve)
+    app.action(ids.ACTION_TOPUP_NOT_CHARGED)(resolve)
+    app.view(ids.VIEW_TOPUP_RESOLVE)(handle_resolve_submit)

@@ -5,7 +5,9 @@ they belong to. With no policy file, everyone may view and nobody may change any
 says a policy must be configured. Four eyes (nobody approves their own top-up) is `bot.approvals`' job.
 
 Group membership comes from a resolver (`slack_group_members` calls `usergroups.users.list`), cached for
-`group_ttl` seconds with one lookup in flight per group. A failing lookup fails closed: the permission is
+`group_ttl` seconds with one lookup in flight per group. Decisions that move money (approve, deny, closing
+an unknown outcome, saving auto-recharge) pass `fresh=True`: membership is looked up live, so someone
+just removed from the finance group cannot act on the cached answer. A failing lookup fails closed: the permission is
 denied with a reason saying membership could not be checked, unless another rule already allows it.
 """
 
@@ -76,8 +78,8 @@ class AccessControl:
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._inflight: dict[str, asyncio.Task[frozenset[str]]] = {}
 
-    async def check(self, user_id: str, permission: Permission) -> Decision:
-        """Decide whether `user_id` holds `permission` right now."""
+    async def check(self, user_id: str, permission: Permission, *, fresh: bool = False) -> Decision:
+        """Decide whether `user_id` holds `permission` right now (`fresh`: groups looked up live)."""
         permission = Permission(permission)
         what = PERMISSION_TEXT[permission]
         if not self.policy.configured:
@@ -95,7 +97,7 @@ class AccessControl:
         granting = [role for role in ROLES if permission in ROLE_PERMISSIONS[role]]
         failed: dict[str, str] = {}
         for role in granting:
-            match = await self._holds(role, user_id, failed)
+            match = await self._holds(role, user_id, failed, fresh=fresh)
             if match is not None:
                 return Decision(True, permission, match.describe(), f"You may {what}.")
         if failed:
@@ -125,7 +127,9 @@ class AccessControl:
         matches = [await self._holds(role, user_id, {}) for role in ROLES]
         return [match for match in matches if match is not None]
 
-    async def _holds(self, role: str, user_id: str, failed: dict[str, str]) -> RoleMatch | None:
+    async def _holds(
+        self, role: str, user_id: str, failed: dict[str, str], *, fresh: bool = False
+    ) -> RoleMatch | None:
         """Whether the user holds `role`: direct entries first, then groups; lookup failures go to `failed`."""
         members = self.policy.roles.get(role, ())
         for member in members:
@@ -133,7 +137,7 @@ class AccessControl:
                 return RoleMatch(role, member)
         for group in filter(GROUP_ID.match, members):
             try:
-                inside = user_id in await self._members(group)
+                inside = user_id in await (self._fetch(group) if fresh else self._members(group))
             except GroupLookupError as exc:
                 failed[group] = str(exc)
                 continue

@@ -10,9 +10,10 @@ is refused for finance and admin (it would let anyone move money or change the b
 
 Validation: unknown keys are errors (a typo must not silently drop a rule); when anyone can request
 top-ups, `channels.approvals`, `limits.max_topup` and `limits.daily_topup` are required; amounts are
-positive with at most two decimals (a TOML string like "500.00" or a number); `daily_topup` must be at
-least `max_topup`; `approval_ttl_hours` is a whole number from 1 to 168 (default 24). Every problem is
-reported at once, each naming its field.
+read by `bot.money.parse_amount` (a TOML string like "500.00" or "1,500.00", or a number);
+`daily_topup` must be at least `max_topup`; `approval_ttl_hours` is a whole number from 1 to 168
+(default 24); `max_pending_per_requester` a whole number from 1 to 50 (default 3): how many requests one
+person may have waiting at once. Every problem is reported at once, each naming its field.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
+from bot.money import CENT as CENT  # re-exported: the top-up model imports the bounds from here
+from bot.money import MAX_AMOUNT as MAX_AMOUNT
+from bot.money import InvalidAmount, parse_amount
 
 
 class Permission(StrEnum):
@@ -61,8 +65,7 @@ USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 MAX_TTL_HOURS = 168
-MAX_AMOUNT = Decimal("1000000000")  # far above any real top-up; keeps amounts within the store's range
-CENT = Decimal("0.01")
+DEFAULT_MAX_PENDING, MAX_PENDING = 3, 50
 
 
 class PolicyError(ConfigError):
@@ -80,6 +83,7 @@ class Policy:
     daily_topup: Decimal
     approval_ttl: timedelta
     configured: bool
+    max_pending_per_requester: int = DEFAULT_MAX_PENDING
 
     @classmethod
     def unconfigured(cls) -> Policy:
@@ -119,7 +123,8 @@ def parse_policy(data: dict[str, Any], *, source: str = "policy") -> Policy:
     limits = _table(data, "limits", problems)
     _unknown(roles_table, "roles.", ROLES, problems)
     _unknown(channels, "channels.", ("approvals", "audit"), problems)
-    _unknown(limits, "limits.", ("max_topup", "daily_topup", "approval_ttl_hours"), problems)
+    limit_keys = ("max_topup", "daily_topup", "approval_ttl_hours", "max_pending_per_requester")
+    _unknown(limits, "limits.", limit_keys, problems)
 
     roles = {role: _members(roles_table.get(role, []), role, problems) for role in ROLES}
     can_request = any(roles[r] for r in ROLES if Permission.REQUEST_TOPUP in ROLE_PERMISSIONS[r])
@@ -138,6 +143,17 @@ def parse_policy(data: dict[str, Any], *, source: str = "policy") -> Policy:
             f"limits.approval_ttl_hours: {ttl_hours!r} is not a whole number of hours from 1 to {MAX_TTL_HOURS}."
         )
         ttl_hours = 24
+    max_pending = limits.get("max_pending_per_requester", DEFAULT_MAX_PENDING)
+    if (
+        isinstance(max_pending, bool)
+        or not isinstance(max_pending, int)
+        or not 1 <= max_pending <= MAX_PENDING
+    ):
+        problems.append(
+            f"limits.max_pending_per_requester: {max_pending!r} is not a whole number from 1 to {MAX_PENDING} "
+            f"(how many requests one person may have waiting; default {DEFAULT_MAX_PENDING})."
+        )
+        max_pending = DEFAULT_MAX_PENDING
     if problems:
         raise PolicyError([f"{source}: {p}" for p in problems])
     return Policy(
@@ -148,6 +164,7 @@ def parse_policy(data: dict[str, Any], *, source: str = "policy") -> Policy:
         daily_topup=daily_topup or Decimal("0"),
         approval_ttl=timedelta(hours=ttl_hours),
         configured=True,
+        max_pending_per_requester=max_pending,
     )
 
 
@@ -204,18 +221,12 @@ def _money(table: dict[str, Any], key: str, problems: list[str], *, required: bo
         if required:
             problems.append(f'limits.{key}: missing; top-ups need it, e.g. {key} = "500.00".')
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        problems.append(f'limits.{key}: {value!r} is not an amount; write it like {key} = "500.00".')
+        return None
     try:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidOperation
-        amount = Decimal(str(value).strip())  # str() of a float is its shortest repr: what the admin typed
-        if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
-            raise InvalidOperation
-    except InvalidOperation:
-        problems.append(
-            f'limits.{key}: {value!r} is not a positive amount below {MAX_AMOUNT}, e.g. "500.00".'
-        )
+        # str() of a float is its shortest repr: what the admin typed (5.5, not 5.4999...)
+        return parse_amount(str(value) if isinstance(value, float) else value)
+    except InvalidAmount as err:
+        problems.append(f"limits.{key}: {err.user_message}")
         return None
-    if amount != amount.quantize(CENT):
-        problems.append(f"limits.{key}: {value!r} has more than two decimal places.")
-        return None
-    return amount

@@ -20,9 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.access import Policy
 from bot.approvals.model import COUNTED, TopupRequest, TopupState, Transition, UnknownRequest, usd
 from bot.audit_trail import AuditRecord, AuditTrail
+from bot.outbox import Outbox
 from bot.store import Store, TopupRow, TransitionRow
 
 WINDOW = timedelta(hours=24)  # the daily limit's rolling window
+
+# Outbox kinds of a request's side effects (delivered in this order per request by handlers/deliveries.py)
+CARD = "topup.card"  # redraw the approval card from the request as stored at delivery
+DM = "topup.dm"  # tell the requester: payload {"request": the request as it was at the change}
+NOTICE = "topup.notice"  # tell the approvals channel (in the card's thread): payload {"request": ...}
 
 
 @dataclass
@@ -31,23 +37,47 @@ class Tx:
 
     session: AsyncSession
     records: list[AuditRecord] = field(default_factory=list)
+    effects: int = 0  # outbox rows queued
 
 
 class Ledger:
     """Top-up rows, their transitions and audit records, in `store`."""
 
-    def __init__(self, store: Store, audit: AuditTrail, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: Store, audit: AuditTrail, now: Callable[[], datetime], outbox: Outbox | None = None
+    ) -> None:
         self._store = store
         self.audit = audit
         self._now = now
+        self.outbox = outbox
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
-        """A transaction whose audit records are published after it has committed."""
+        """A transaction whose side effects start being delivered once it has committed."""
         async with self._store.transaction() as session:
             tx = Tx(session)
             yield tx
         await self.audit.publish(tx.records)
+        if tx.effects and self.outbox is not None:
+            self.outbox.wake()
+
+    async def effects(self, tx: Tx, request_id: str, *, dm: bool = False, notice: bool = False) -> None:
+        """Queue the card redraw (and the requester's DM, the approvals channel's notice) in `tx`."""
+        if self.outbox is None:
+            return
+        key = f"topup:{request_id}"
+        await self.outbox.add(tx.session, key, CARD, {"id": request_id})
+        tx.effects += 1
+        if dm or notice:
+            row = await tx.session.scalar(
+                select(TopupRow).where(TopupRow.id == request_id).execution_options(populate_existing=True)
+            )
+            snapshot = {"request": TopupRequest.from_row(row).to_payload()} if row is not None else {}
+            if dm:
+                await self.outbox.add(tx.session, key, DM, snapshot)
+            if notice:
+                await self.outbox.add(tx.session, key, NOTICE, snapshot)
+            tx.effects += 2
 
     async def cas(
         self,
@@ -139,6 +169,26 @@ class Ledger:
                 f"above the daily limit of {usd(policy.daily_topup)} ({usd(used)} already approved)."
             )
         return None
+
+    async def pending_of(self, session: AsyncSession, requester: str, now: datetime) -> int:
+        """How many of `requester`'s requests are still waiting for a decision."""
+        count = await session.scalar(
+            select(func.count(TopupRow.id)).where(
+                TopupRow.requester == requester,
+                TopupRow.state == TopupState.PENDING.value,
+                TopupRow.expires_at > now,
+            )
+        )
+        return int(count or 0)
+
+    async def in_flight(self, session: AsyncSession) -> list[tuple[str, datetime | None]]:
+        """(id, decided_at) of every request whose payment is (or was, before a crash) being sent."""
+        rows = await session.execute(
+            select(TopupRow.id, TopupRow.decided_at).where(
+                TopupRow.state.in_([TopupState.EXECUTING.value, TopupState.APPROVED.value])
+            )
+        )
+        return [(rid, at) for rid, at in rows.all()]
 
     async def state(self, session: AsyncSession, request_id: str) -> TopupState | None:
         """The stored state, read inside the caller's transaction."""

@@ -1,26 +1,37 @@
-"""The top-up state machine: request, approve (the payment is sent at most once), deny, expire.
+"""The top-up state machine: request, approve (the payment is sent at most once), deny, expire, reconcile,
+and finance closing an unknown outcome.
 
 Every step is a compare-and-set on the stored state (`Ledger.cas`); only the caller whose UPDATE moved
 the row goes on, so a second click, a click on another instance, or twenty at once never send a second
-payment. Approval is pending -> approved (the decision, committed), then approved -> executing
-(committed just before `pay` is called, exactly once), then executing -> succeeded | failed |
-outcome_unknown. Nothing is ever retried: failed needs a new request; outcome_unknown (sent, but no
-answer came back, or anything unexpected happened while sending) is for a person to check in the Telnyx
-portal. A request a crash leaves in `executing` is in the same position as outcome_unknown; one left in
-`approved` never had its payment sent.
+payment. Approval is one step, pending -> executing (the decision, committed with its limit checks), and
+the payment is sent right after that commit: nothing slow (Slack posts, the audit channel, DMs) runs in
+between, because every Slack side effect is queued in the outbox inside the same transaction and
+delivered afterwards. Then executing -> succeeded | failed | outcome_unknown. Nothing is ever retried.
+
+What each ending means:
+- failed: the payment provably never reached Telnyx, or Telnyx refused it (a 4xx): nothing was charged.
+- outcome_unknown: any doubt (a 5xx, a timeout, a dropped connection, an unreadable answer, the bot
+  stopped mid-payment). Finance checks the Telnyx portal and closes it with Paid (-> succeeded) or Not
+  charged (-> failed), with a note. Until then the amount counts against the daily limit.
+- A request left `executing` by a crash is found by `reconcile()` (run at start and every minute on each
+  instance; the CAS lets exactly one instance act) once it is older than the payment's deadline plus a
+  margin, and becomes outcome_unknown; its card is redrawn and the requester and approvals channel told.
 
 Decisions:
-- Who: approve and deny need approve_topup (finance, admin), checked at the moment of the click. Four
-  eyes: the requester can never approve their own request (they may deny it, i.e. withdraw it).
+- Who: approve, deny and closing an unknown outcome need approve_topup (finance, admin), checked at the
+  moment of the click with group membership looked up live (never from the cache). Four eyes: the
+  requester can never approve their own request (they may deny it, i.e. withdraw it), nor close it.
 - Limits are checked at request time and again at approval, against the policy in force then: the
   amount is at most `max_topup`, and the top-ups counted in the rolling 24 h before the decision
-  (approved, executing, succeeded and outcome_unknown, by `decided_at`) plus this one stay within
-  `daily_topup`. At approval, the check and the CAS run in one transaction holding the `topups` lock
+  (executing, succeeded and outcome_unknown, by `decided_at`) plus this one stay within `daily_topup`.
+  At approval, the check and the CAS run in one transaction holding the `topups` lock
   (`bot.store.serialize`), so two approvals of different requests cannot both squeeze under the limit.
-  A request refused at approval stays pending (the policy may change; finance may deny it).
+  A request refused at approval stays pending (the policy may change; finance may deny it). A requester
+  may have at most `max_pending_per_requester` requests waiting at once.
 - Expiry: `expires_at = created_at + approval_ttl`; from then on approve and deny turn the request
-  `expired` (lazily, by CAS) instead; `expire_due()` is an optional sweeper for the cards.
-- Ids: `secrets.token_urlsafe(12)` (16 characters, 96 random bits): they travel in button values.
+  `expired` (lazily, by CAS) instead; `expire_due()` sweeps the rest.
+- Ids: `secrets.token_urlsafe(12)` (16 characters of [A-Za-z0-9_-], 96 random bits): they travel in button
+  values and are the payment's Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -28,10 +39,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.access import AccessControl, Permission, Policy
 from bot.approvals.ledger import Ledger, Tx
@@ -40,6 +56,8 @@ from bot.approvals.model import (
     AccessDenied,
     LimitExceeded,
     Outcome,
+    Resolution,
+    TooManyPending,
     TopupRequest,
     Transition,
     clean_reason,
@@ -49,21 +67,35 @@ from bot.approvals.model import (
 )
 from bot.approvals.model import TopupState as S
 from bot.audit_trail import SYSTEM, AuditTrail
-from bot.errors import PaymentOutcomeUnknown, TelnyxError
+from bot.errors import PaymentNotCharged, TelnyxError
 from bot.models import Balance, PaymentResult
+from bot.outbox import Outbox
 from bot.store import Store, TopupRow, serialize, utcnow
 
 logger = logging.getLogger(__name__)
 
-Pay = Callable[[Decimal], Awaitable[PaymentResult]]
 ReadBalance = Callable[[], Awaitable[Balance]]
 LOCK = "topups"
+FINISH_BUDGET = 10.0  # seconds to keep trying to store a payment's result while the database is away
+# A request executing longer than twice the Telnyx deadline (the payment, then the new balance) plus this
+# margin was left by a stopped bot. Should a slow instance still be storing its result, its CAS fails and
+# the late answer is kept as evidence: the margin trades only a needless "unknown" for speed, never money.
+RECONCILE_MARGIN = timedelta(seconds=5)
+STOPPED = "the bot stopped while the payment was being sent."
+APPROVE_OWN = "You requested this top-up, so someone else in finance must approve it (four eyes)."
+CLOSE_OWN = "You requested this top-up, so someone else in finance must close it (four eyes)."
+
+
+class Pay(Protocol):
+    """Sends the payment once; `idempotency_key` is the request's id."""
+
+    def __call__(self, amount: Decimal, *, idempotency_key: str) -> Awaitable[PaymentResult]: ...
 
 
 class Approvals:
     """Top-up requests and their decisions, stored in `store`, checked against `access`.
 
-    Pass the app's `audit` trail so its subscribers (the audit channel) see these records too.
+    Pass the app's `audit` trail and `outbox` so cards, DMs and audit-channel posts follow each change.
     """
 
     def __init__(
@@ -73,11 +105,15 @@ class Approvals:
         *,
         now: Callable[[], datetime] = utcnow,
         audit: AuditTrail | None = None,
+        outbox: Outbox | None = None,
+        payment_deadline: float = 10.0,
     ) -> None:
         self._access = access
         self._now = now
         self.audit = audit or AuditTrail(store, now=now)
-        self._ledger = Ledger(store, self.audit, now)
+        self._ledger = Ledger(store, self.audit, now, outbox)
+        # a request executing longer than this was left by a stopped bot: its outcome is unknown
+        self.stale_after = timedelta(seconds=2 * payment_deadline) + RECONCILE_MARGIN
 
     @property
     def policy(self) -> Policy:
@@ -85,7 +121,8 @@ class Approvals:
         return self._access.policy
 
     async def request(self, requester: str, amount: Decimal | str, reason: str = "") -> TopupRequest:
-        """Store a pending request; raise AccessDenied, InvalidAmount, InvalidReason or LimitExceeded."""
+        """Store a pending request; raise AccessDenied, InvalidAmount, InvalidReason, LimitExceeded or
+        TooManyPending."""
         decision = await self._access.check(requester, Permission.REQUEST_TOPUP)
         if not decision.allowed:
             await self.audit.record_denial(requester, Permission.REQUEST_TOPUP, "topup", decision.rule)
@@ -94,8 +131,20 @@ class Approvals:
         reason = clean_reason(reason, required=False)
         now = self._now()
         request_id = secrets.token_urlsafe(12)
+        refused: str | None = None
+        too_many = False
         async with self._ledger.tx() as tx:
-            refused = await self._ledger.limit_problem(tx.session, self.policy, value, now)
+            await serialize(tx.session, LOCK)  # the pending cap and the daily limit span rows
+            cap = self.policy.max_pending_per_requester
+            if await self._ledger.pending_of(tx.session, requester, now) >= cap:
+                too_many = True
+                refused = (
+                    f"You already have {cap} top-up request{'s' if cap != 1 else ''} waiting for finance, "
+                    "the most the access policy allows. Wait for a decision (or ask finance to deny one) "
+                    "before asking again."
+                )
+            else:
+                refused = await self._ledger.limit_problem(tx.session, self.policy, value, now)
             if refused:
                 after = {"amount": value, "reason": reason}
                 record = await self.audit.add(
@@ -119,7 +168,7 @@ class Approvals:
                 values = {"amount": value, "reason": reason}
                 await self._ledger.log(tx, request_id, None, S.PENDING, requester, "topup.request", values)
         if refused:
-            raise LimitExceeded(refused)
+            raise TooManyPending(refused) if too_many else LimitExceeded(refused)
         return await self._ledger.require(request_id)
 
     async def attach_card(self, request_id: str, channel: str, ts: str) -> None:
@@ -131,24 +180,18 @@ class Approvals:
     ) -> Outcome:
         """Approve and pay once; `balance` (optional) reads the new balance after a success."""
         current = await self._ledger.require(request_id)
-        refusal = await self._refuse(current, approver, approving=True)
+        refusal = await self._refuse(current, approver, S.PENDING, own=APPROVE_OWN)
         if refusal is not None:
             return refusal
-        outcome = await self._decide_approval(current, approver)
+        outcome = await self._start_payment(current, approver)
         if outcome is not None:
             return outcome
-        async with self._ledger.tx() as tx:
-            executing = await self._ledger.cas(
-                tx, request_id, S.APPROVED, S.EXECUTING, approver, "topup.execute"
-            )
-        if not executing:
-            return await self._already(request_id)
         return await self._pay(current, approver, pay, balance)
 
     async def deny(self, request_id: str, approver: str, reason: str) -> Outcome:
         """Deny with a reason (required); raise InvalidReason without one."""
         current = await self._ledger.require(request_id)
-        refusal = await self._refuse(current, approver, approving=False)
+        refusal = await self._refuse(current, approver, S.PENDING, own=None)
         if refusal is not None:
             return refusal
         reason = clean_reason(reason, required=True)
@@ -162,6 +205,38 @@ class Approvals:
                 moved = await self._ledger.cas(
                     tx, request_id, S.PENDING, S.DENIED, approver, "topup.deny", reason, **values
                 )
+                if moved:
+                    await self._ledger.effects(tx, request_id, dm=True)
+        after = await self._ledger.require(request_id)
+        return Outcome(after, moved, status_text(after))
+
+    async def resolve(self, request_id: str, user: str, resolution: Resolution, note: str) -> Outcome:
+        """Finance closes an unknown outcome: Paid (-> succeeded) or Not charged (-> failed), with a note."""
+        current = await self._ledger.require(request_id)
+        refusal = await self._refuse(current, user, S.OUTCOME_UNKNOWN, own=CLOSE_OWN)
+        if refusal is not None:
+            return refusal
+        note = clean_reason(note, required=True)
+        state = S.SUCCEEDED if resolution is Resolution.PAID else S.FAILED
+        values = {
+            "resolution": resolution.value,
+            "resolved_by": user,
+            "resolved_at": self._now(),
+            "resolution_note": note,
+        }
+        async with self._ledger.tx() as tx:
+            moved = await self._ledger.cas(
+                tx,
+                request_id,
+                S.OUTCOME_UNKNOWN,
+                state,
+                user,
+                f"topup.resolve.{resolution.value}",
+                note,
+                **values,
+            )
+            if moved:
+                await self._ledger.effects(tx, request_id, dm=True)
         after = await self._ledger.require(request_id)
         return Outcome(after, moved, status_text(after))
 
@@ -174,38 +249,80 @@ class Approvals:
         return await self._ledger.history(request_id)
 
     async def expire_due(self) -> list[TopupRequest]:
-        """Turn every pending request past its expiry into expired; return them (to redraw their cards)."""
+        """Turn every pending request past its expiry into expired (cards and DMs follow via the outbox)."""
         async with self._ledger.tx() as tx:
             expired = [
                 rid for rid in await self._ledger.due(tx.session, self._now()) if await self._expire(tx, rid)
             ]
         return [await self._ledger.require(request_id) for request_id in expired]
 
+    async def reconcile(self) -> tuple[list[TopupRequest], datetime | None]:
+        """Requests left executing past their deadline become outcome_unknown (one instance acts on each).
+
+        Returns those it moved, and when the next request still executing would be due (to check again).
+        """
+        now = self._now()
+        async with self._ledger.tx() as tx:
+            flying = await self._ledger.in_flight(tx.session)
+        stale = [rid for rid, at in flying if at is None or at + self.stale_after <= now]
+        waiting = [at + self.stale_after for rid, at in flying if at is not None and rid not in stale]
+        moved: list[str] = []
+        for request_id in stale:
+            async with self._ledger.tx() as tx:
+                state = await self._ledger.state(tx.session, request_id)
+                if state not in (S.EXECUTING, S.APPROVED):
+                    continue  # finished, or another instance got there first
+                values = {"error": f"No answer was stored: {STOPPED}"}
+                if await self._ledger.cas(
+                    tx,
+                    request_id,
+                    state,
+                    S.OUTCOME_UNKNOWN,
+                    SYSTEM,
+                    "topup.outcome_unknown",
+                    STOPPED,
+                    result=S.OUTCOME_UNKNOWN.value,
+                    **values,
+                ):
+                    await self._ledger.effects(tx, request_id, dm=True, notice=True)
+                    moved.append(request_id)  # read after the commit: a read opens its own transaction
+        for request_id in moved:
+            logger.error(
+                "top-up %s was left executing: marked outcome unknown for finance to check", request_id
+            )
+        return [await self._ledger.require(rid) for rid in moved], min(waiting, default=None)
+
     async def daily_used(self) -> Decimal:
         """The amount counted against the daily limit in the last 24 h."""
         async with self._ledger.tx() as tx:
             return await self._ledger.used(tx.session, self._now())
 
-    async def _refuse(self, current: TopupRequest, user: str, *, approving: bool) -> Outcome | None:
-        """An Outcome when the user may not decide this request now (denials are recorded), else None."""
+    async def _refuse(
+        self, current: TopupRequest, user: str, expected: S, *, own: str | None
+    ) -> Outcome | None:
+        """An Outcome when the user may not decide this request now (denials are recorded), else None.
+
+        `expected` is the state the decision applies to; `own` is the refusal when the user is the
+        requester (four eyes), None when they may (withdrawing their own request is a deny).
+        """
         target = f"topup {current.id}"
-        decision = await self._access.check(user, Permission.APPROVE_TOPUP)
+        decision = await self._access.check(user, Permission.APPROVE_TOPUP, fresh=True)
         if not decision.allowed:
             await self.audit.record_denial(user, Permission.APPROVE_TOPUP, target, decision.rule)
             return Outcome(current, False, decision.reason)
-        if current.state is not S.PENDING:
+        if current.state is not expected:
             return Outcome(current, False, status_text(current))
-        if approving and user == current.requester:
+        if own is not None and user == current.requester:
             await self.audit.record_denial(user, Permission.APPROVE_TOPUP, target, "four eyes: own request")
-            message = "You requested this top-up, so someone else in finance must approve it (four eyes)."
-            return Outcome(current, False, message)
+            return Outcome(current, False, own)
         return None
 
-    async def _decide_approval(self, current: TopupRequest, approver: str) -> Outcome | None:
-        """pending -> approved after the expiry and limit checks; an Outcome when that did not happen."""
+    async def _start_payment(self, current: TopupRequest, approver: str) -> Outcome | None:
+        """pending -> executing after the expiry and limit checks, in one transaction; an Outcome when that
+        did not happen (then no payment may be sent)."""
         now = self._now()
         refused: str | None = None
-        approved = False
+        started = False
         async with self._ledger.tx() as tx:
             await serialize(tx.session, LOCK)  # the daily limit spans rows: one approval decides at a time
             if await self._ledger.state(tx.session, current.id) is not S.PENDING:
@@ -221,10 +338,12 @@ class Approvals:
                     )
                 else:
                     values = {"decided_by": approver, "decided_at": now}
-                    approved = await self._ledger.cas(
-                        tx, current.id, S.PENDING, S.APPROVED, approver, "topup.approve", **values
+                    started = await self._ledger.cas(
+                        tx, current.id, S.PENDING, S.EXECUTING, approver, "topup.approve", **values
                     )
-        if approved:
+                    if started:
+                        await self._ledger.effects(tx, current.id)  # the card says "being sent"
+        if started:
             return None
         after = await self._ledger.require(current.id)
         message = f"Not approved: {refused} The request stays pending." if refused else status_text(after)
@@ -236,22 +355,20 @@ class Approvals:
         """Send the payment once and store what came of it; never retries."""
         values: dict[str, Any]
         try:
-            result = await pay(current.amount)
-        except PaymentOutcomeUnknown as exc:
-            state, values = S.OUTCOME_UNKNOWN, {"error": exc.user_message}
-        except TelnyxError as exc:
+            result = await pay(current.amount, idempotency_key=current.id)
+        except PaymentNotCharged as exc:  # proof: never sent, or refused outright
             state, values = S.FAILED, {"error": exc.user_message}
         except asyncio.CancelledError:
             # stopped mid-payment: it may have gone out, so record that before giving up
-            error = {"error": "The bot was stopped while the payment was being sent."}
-            await asyncio.shield(self._finish(current.id, approver, S.OUTCOME_UNKNOWN, error))
+            stopped = {"error": f"No answer was stored: {STOPPED}"}
+            await asyncio.shield(self._finish(current.id, approver, S.OUTCOME_UNKNOWN, stopped))
             raise
+        except TelnyxError as exc:  # PaymentOutcomeUnknown, or anything else: no proof, so doubt
+            state, values = S.OUTCOME_UNKNOWN, {"error": exc.user_message}
         except Exception as exc:
             logger.exception("top-up %s: unexpected error while sending the payment", current.id)
-            state, values = (
-                S.OUTCOME_UNKNOWN,
-                {"error": f"Unexpected error while sending ({type(exc).__name__})."},
-            )
+            error = f"Unexpected error while sending ({type(exc).__name__}): the payment may have gone out."
+            state, values = S.OUTCOME_UNKNOWN, {"error": error}
         else:
             state = S.SUCCEEDED
             values = {
@@ -261,20 +378,68 @@ class Approvals:
             }
         final = await self._finish(current.id, approver, state, values)
         message = status_text(final)
-        if final.new_balance is not None:
+        if final.new_balance is not None and final.state is S.SUCCEEDED:
             message += f" New balance: {usd(final.new_balance)}."
         return Outcome(final, True, message)
 
     async def _finish(self, request_id: str, actor: str, state: S, values: dict[str, Any]) -> TopupRequest:
-        """executing -> the payment's result."""
+        """executing -> the payment's result, stored even through a short database outage."""
         result = "ok" if state is S.SUCCEEDED else state.value
-        async with self._ledger.tx() as tx:
-            moved = await self._ledger.cas(
-                tx, request_id, S.EXECUTING, state, actor, f"topup.{state.value}", result=result, **values
-            )
-        if not moved:
-            logger.error("top-up %s was no longer executing when its payment finished", request_id)
-        return await self._ledger.require(request_id)
+        deadline, pause = time.monotonic() + FINISH_BUDGET, 0.1
+        while True:
+            try:
+                async with self._ledger.tx() as tx:
+                    moved = await self._ledger.cas(
+                        tx,
+                        request_id,
+                        S.EXECUTING,
+                        state,
+                        actor,
+                        f"topup.{state.value}",
+                        result=result,
+                        **values,
+                    )
+                    if moved:
+                        await self._ledger.effects(tx, request_id, dm=True)
+                    elif state is S.SUCCEEDED:
+                        await self._late_answer(tx, request_id, values)
+                if not moved:
+                    logger.error("top-up %s was no longer executing when its payment finished", request_id)
+                return await self._ledger.require(request_id)
+            except (SQLAlchemyError, OSError) as exc:
+                if time.monotonic() + pause > deadline:
+                    logger.error(
+                        "top-up %s: the payment ended %s but the database is unavailable (%s); the "
+                        "reconciler will mark it outcome unknown",
+                        request_id,
+                        state.value,
+                        type(exc).__name__,
+                    )
+                    # what the clicker is told; the stored row stays executing for the reconciler
+                    current = await self._stored_or_none(request_id)
+                    base = current or TopupRequest.unknown(request_id)
+                    return replace(base, state=state, **values)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    async def _stored_or_none(self, request_id: str) -> TopupRequest | None:
+        try:
+            return await self._ledger.get(request_id)
+        except (SQLAlchemyError, OSError):
+            return None
+
+    async def _late_answer(self, tx: Tx, request_id: str, values: dict[str, Any]) -> None:
+        """Telnyx answered "paid" after the reconciler gave up on the request: keep that as evidence."""
+        moved = await tx.session.execute(
+            update(TopupRow)
+            .where(TopupRow.id == request_id, TopupRow.state == S.OUTCOME_UNKNOWN.value)
+            .values(transaction_id=values["transaction_id"], processor_status=values["processor_status"])
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount == 1:  # type: ignore[attr-defined]
+            detail = f"Telnyx answered late: paid, transaction {values['transaction_id']}"
+            await self._ledger.note(tx, SYSTEM, "topup.late_answer", request_id, None, values, "ok", detail)
+            await self._ledger.effects(tx, request_id)
 
     async def _read_balance(self, request_id: str, balance: ReadBalance | None) -> Decimal | None:
         if balance is None:
@@ -291,10 +456,9 @@ class Approvals:
             return None
 
     async def _expire(self, tx: Tx, request_id: str) -> bool:
-        return await self._ledger.cas(
+        moved = await self._ledger.cas(
             tx, request_id, S.PENDING, S.EXPIRED, SYSTEM, "topup.expire", "approval window passed"
         )
-
-    async def _already(self, request_id: str) -> Outcome:
-        after = await self._ledger.require(request_id)
-        return Outcome(after, False, status_text(after))
+        if moved:
+            await self._ledger.effects(tx, request_id, dm=True)
+        return moved

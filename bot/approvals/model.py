@@ -1,18 +1,20 @@
 """The data of the top-up flow: states, requests, transitions, outcomes, errors, and amount parsing.
 
-Amounts: positive, at most two decimal places, USD only (the account's currency); `parse_amount`
-accepts what people type ("$1,200.50", "120", Decimal("120.5")) and returns a two-place Decimal.
+Amounts: positive, at most two decimal places, USD only (the account's currency), read by
+`bot.money.parse_amount` ("$1,200.50", "120", Decimal("120.5"); never a decimal comma).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 
+from bot import money
 from bot.access import Decision
-from bot.access.policy import CENT, MAX_AMOUNT  # the same bounds as the policy's limits
 from bot.store import TopupRow, TransitionRow
 
 CURRENCY = "USD"
@@ -20,7 +22,11 @@ MAX_REASON = 500
 
 
 class TopupState(StrEnum):
-    """pending -> approved -> executing -> succeeded | failed | outcome_unknown; pending -> denied | expired."""
+    """pending -> executing -> succeeded | failed | outcome_unknown; pending -> denied | expired;
+    outcome_unknown -> succeeded | failed when finance closes it (Paid / Not charged).
+
+    `approved` is only found in databases written before schema 2 (approval then took two steps); the
+    reconciler closes such rows."""
 
     PENDING = "pending"
     APPROVED = "approved"
@@ -33,8 +39,17 @@ class TopupState(StrEnum):
 
 
 # Counted against the daily limit: everything approved that may have moved money (an unknown outcome
-# may have been charged, so it counts).
+# may have been charged, so it counts until finance closes it as not charged).
 COUNTED = (TopupState.APPROVED, TopupState.EXECUTING, TopupState.SUCCEEDED, TopupState.OUTCOME_UNKNOWN)
+# Still moving on its own: the card and the clicker are told "being sent".
+IN_FLIGHT = (TopupState.APPROVED, TopupState.EXECUTING)
+
+
+class Resolution(StrEnum):
+    """How finance closed an unknown outcome."""
+
+    PAID = "paid"
+    NOT_CHARGED = "not_charged"
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,10 @@ class TopupRequest:
     new_balance: Decimal | None = None
     channel: str | None = None
     message_ts: str | None = None
+    resolution: Resolution | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    resolution_note: str | None = None
 
     @classmethod
     def from_row(cls, row: TopupRow) -> TopupRequest:
@@ -80,7 +99,49 @@ class TopupRequest:
             new_balance=row.new_balance,
             channel=row.channel,
             message_ts=row.message_ts,
+            resolution=Resolution(row.resolution) if row.resolution else None,
+            resolved_by=row.resolved_by,
+            resolved_at=row.resolved_at,
+            resolution_note=row.resolution_note,
         )
+
+    @classmethod
+    def unknown(cls, request_id: str) -> TopupRequest:
+        """A stand-in when the stored request cannot be read (the database is away): only the id is known."""
+        epoch = datetime.fromtimestamp(0, UTC)
+        return cls(request_id, Decimal("0.00"), CURRENCY, "", "", TopupState.EXECUTING, epoch, epoch)
+
+    def to_payload(self) -> dict[str, str | None]:
+        """The request as JSON-able strings (an outbox message keeps the request as it was then)."""
+        out: dict[str, str | None] = {}
+        for name, value in asdict(self).items():
+            if value is None:
+                out[name] = None
+            elif isinstance(value, datetime):
+                out[name] = value.isoformat()
+            else:
+                out[name] = str(value)
+        return out
+
+    @classmethod
+    def from_payload(cls, data: dict[str, str | None]) -> TopupRequest:
+        """The inverse of `to_payload`."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = data.get(f.name)
+            if raw is None:
+                values[f.name] = None
+            elif f.name in ("amount", "new_balance"):
+                values[f.name] = Decimal(raw)
+            elif f.name in ("created_at", "expires_at", "decided_at", "resolved_at"):
+                values[f.name] = datetime.fromisoformat(raw)
+            elif f.name == "state":
+                values[f.name] = TopupState(raw)
+            elif f.name == "resolution":
+                values[f.name] = Resolution(raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -146,6 +207,10 @@ class UnknownRequest(TopupError):
     """No request has this id."""
 
 
+class TooManyPending(TopupError):
+    """The requester already has the most pending requests the policy allows."""
+
+
 def usd(amount: Decimal) -> str:
     """$1,234.50: plain text for the core's own messages (formatting/ renders the cards)."""
     return f"${amount:,.2f}"
@@ -157,28 +222,31 @@ def when(moment: datetime) -> str:
 
 
 def parse_amount(value: str | Decimal | int) -> Decimal:
-    """A positive USD amount with at most two decimals, as a two-place Decimal; raise InvalidAmount."""
-    text = str(value).strip().replace(",", "").replace("_", "")
-    for prefix in ("USD", "$"):
-        text = text.removeprefix(prefix).strip()
-    text = text.removesuffix("USD").strip()
-    problem = (
-        f"{str(value).strip()!r} is not an amount: give a positive number of dollars, e.g. 120 or 120.50."
-    )
+    """A positive USD amount with at most two decimals (bot.money's grammar), below the store's bound;
+    raise InvalidAmount with the explanation."""
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise InvalidAmount(problem) from None
-    if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
-        raise InvalidAmount(problem)
-    if amount != amount.quantize(CENT):
-        raise InvalidAmount(f"{text} has more than two decimal places: amounts are in whole cents.")
-    return amount.quantize(CENT)
+        return money.parse_amount(value)
+    except money.InvalidAmount as err:
+        raise InvalidAmount(err.user_message) from None
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str | None) -> str:
+    """People's free text as stored: control characters (NUL included) gone, runs of white space one space.
+
+    PostgreSQL refuses a NUL in text, and a raw newline or escape in a reason would break the card or a log.
+    """
+    kept = "".join(
+        " " if ch.isspace() else ch for ch in (text or "") if ch.isspace() or unicodedata.category(ch) != "Cc"
+    )
+    return _SPACES.sub(" ", kept).strip()
 
 
 def clean_reason(text: str | None, *, required: bool) -> str:
-    """The reason stripped; raise InvalidReason when it is required and empty, or too long."""
-    reason = (text or "").strip()
+    """The reason cleaned (`clean_text`); raise InvalidReason when it is required and empty, or too long."""
+    reason = clean_text(text)
     if required and not reason:
         raise InvalidReason("Give a reason for denying the top-up: the requester sees it.")
     if len(reason) > MAX_REASON:
@@ -194,17 +262,31 @@ def status_text(request: TopupRequest) -> str:
             return f"Waiting for approval until {when(request.expires_at)}."
         case TopupState.APPROVED | TopupState.EXECUTING:
             return f"Approved by {by}; the payment of {usd(request.amount)} is being sent."
+        case TopupState.SUCCEEDED if request.resolution is Resolution.PAID:
+            return (
+                f"Approved by {by}; the outcome was unknown, and <@{request.resolved_by}> confirmed it was "
+                f"paid: {request.resolution_note}"
+            )
         case TopupState.SUCCEEDED:
             return (
                 f"Approved by {by} and paid: {usd(request.amount)}, "
                 f"transaction {request.transaction_id} ({request.processor_status or 'no status'})."
             )
+        case TopupState.FAILED if request.resolution is Resolution.NOT_CHARGED:
+            return (
+                f"Approved by {by}; the outcome was unknown, and <@{request.resolved_by}> confirmed nothing "
+                f"was charged: {request.resolution_note} A new request is needed."
+            )
         case TopupState.FAILED:
-            return f"Approved by {by}, but the payment failed: {request.error} A new request is needed."
+            return (
+                f"Approved by {by}, but Telnyx did not take the payment: {request.error} Nothing was "
+                "charged. A new request is needed."
+            )
         case TopupState.OUTCOME_UNKNOWN:
             return (
-                f"Approved by {by}; the payment was sent but its outcome is unknown. Do not retry: a person "
-                "must check the payment history in the Telnyx portal."
+                f"Approved by {by}; the payment of {usd(request.amount)} may or may not have been charged "
+                f"(outcome unknown: {request.error}) Do not pay again: finance must check the payment "
+                "history in the Telnyx portal, then close it with Paid or Not charged on the card."
             )
         case TopupState.DENIED:
             return f"Denied by {by}: {request.deny_reason}"

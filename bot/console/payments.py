@@ -9,18 +9,23 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from bot.errors import TelnyxError
+from bot.errors import PaymentNotCharged, TelnyxError
 from bot.models import PaymentResult
 from bot.telnyx_client import TelnyxGateway
 
 Confirm = Callable[[Decimal], Awaitable[bool]]
 
 
-class PaymentDeclined(TelnyxError):
-    """The person at the console said no: nothing was sent to Telnyx."""
+class _Declined(TelnyxError):
+    user_message = "It was declined at the console."
 
-    user_message = "The payment was not sent: it was declined at the console."
-    hint = "Nothing was charged. Request a new top-up to try again."
+
+class PaymentDeclined(PaymentNotCharged):
+    """The person at the console said no: nothing was sent to Telnyx (proof nothing was charged)."""
+
+    def __init__(self) -> None:
+        super().__init__(_Declined(), sent=False)
+        self.hint = "Nothing was charged. Request a new top-up to try again."
 
 
 class ConfirmingGateway(TelnyxGateway):
@@ -28,8 +33,8 @@ class ConfirmingGateway(TelnyxGateway):
 
     confirm: Confirm | None = None
 
-    async def create_payment(self, amount: Decimal) -> PaymentResult:
+    async def create_payment(self, amount: Decimal, *, idempotency_key: str) -> PaymentResult:
         """Ask, then send once (or raise PaymentDeclined without sending)."""
         if self.confirm is None or not await self.confirm(amount):
             raise PaymentDeclined()
-        return await super().create_payment(amount)
+        return await super().create_payment(amount, idempotency_key=idempotency_key)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.sandbox.config import DEFAULT_API_KEY, Fault, SandboxConfig
+from bot.sandbox.config import DEFAULT_API_KEY, FAULT_STATUSES, Fault, SandboxConfig
 from bot.sandbox.server import Sandbox
 
 
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lenient", action="store_true", help="record spec problems but serve anyway")
     parser.add_argument(
         "--fault", type=parse_fault, action="append", default=[], metavar="PATH=STATUS",
-        help="answer STATUS (429, 500, 502, 503, 504) to requests under PATH; repeatable",
+        help=f"answer STATUS ({', '.join(map(str, FAULT_STATUSES))}) to requests under PATH; repeatable",
     )  # fmt: skip
 
 

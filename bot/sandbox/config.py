@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 DEFAULT_API_KEY = "KEYSANDBOX"
-FAULT_STATUSES = (429, 500, 502, 503, 504)
+# 4xx: the refusals the sandbox cannot otherwise be made to answer (403, 409) or only with a bad request
+FAULT_STATUSES = (400, 403, 404, 409, 422, 429, 500, 502, 503, 504)
 
 
 @dataclass(frozen=True)
 class Fault:
     """What to do to requests under a path prefix: delay them, fail them, or hold them open.
 
-    `status` answers that error with a Telnyx error body (429 adds `Retry-After: retry_after`);
+    `status` answers that error with a Telnyx error body (429 adds `Retry-After: retry_after`), before
+    the handler runs, so a faulted payment charges nothing;
     `times` limits the error or hang to the next N matching requests (None = every one).
     Latency applies to every matching request, before the answer or the error.
     """

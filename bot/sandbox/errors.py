@@ -18,6 +18,7 @@ GENERIC = {
     403: ("10010", "Authorization failed"),
     404: ("10005", "Resource not found"),
     405: ("10015", "Method not allowed"),
+    409: ("10015", "Conflict"),
     422: ("10015", "Unprocessable entity"),
     429: ("10011", "Too many requests"),
     500: ("10007", "Unexpected error"),

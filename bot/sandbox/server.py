@@ -1,7 +1,8 @@
 """The sandbox server: aiohttp on 127.0.0.1, started in-process as an async context manager.
 
 Every API request is parsed and validated against the contract and recorded (`sb.requests`), then
-goes through the fault knobs, the bearer-key check, the strict refusal and finally its handler.
+goes through the fault knobs, the bearer-key check, the strict refusal and finally its handler. A write
+with an `Idempotency-Key` header replays the key's first successful answer for 24 h (idempotency.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from bot.sandbox.data import build_account
 from bot.sandbox.data.records import build_records
 from bot.sandbox.errors import ApiError, error_body
 from bot.sandbox.faults import Faults
+from bot.sandbox.idempotency import HEADER as IDEMPOTENCY_HEADER
+from bot.sandbox.idempotency import KEY as IDEMPOTENCY_KEY
+from bot.sandbox.idempotency import Replays
 from bot.sandbox.rand import Gen
 from bot.sandbox.routes import HANDLERS, Call, Handler
 from bot.sandbox.spec import Operation, contract
@@ -46,6 +50,8 @@ class RecordedRequest:
     operation: str | None
     authorized: bool
     status: int | None = None
+    idempotency_key: str | None = None
+    replayed: bool = False  # answered from an earlier request with the same Idempotency-Key
     at: float = field(default_factory=time.monotonic)
 
     def as_dict(self) -> dict[str, Any]:
@@ -59,6 +65,8 @@ class RecordedRequest:
             "operation": self.operation,
             "authorized": self.authorized,
             "status": self.status,
+            "idempotency_key": self.idempotency_key,
+            "replayed": self.replayed,
         }
 
 
@@ -72,6 +80,7 @@ class Sandbox:
         for prefix, fault in self.config.faults.items():
             self.faults.set(prefix, fault)
         self.requests: list[RecordedRequest] = []
+        self.replays = Replays()
         self.state: AccountState = self._build_state()
         self.app = self._build_app()
         self._expected_auth = f"Bearer {self.config.api_key}".encode()
@@ -142,6 +151,7 @@ class Sandbox:
         self.state = self._build_state()
         self.requests.clear()
         self.faults.clear()
+        self.replays.clear()
 
     def request_count(self, path_prefix: str | None = None, method: str | None = None) -> int:
         """How many requests arrived, optionally only under a path prefix and/or with one method."""
@@ -185,18 +195,27 @@ class Sandbox:
             authorized = secrets.compare_digest(
                 request.headers.get("Authorization", "").encode(), self._expected_auth
             )
+            # The contract does not list the header (Telnyx documents it apart): checked here.
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+                checked.problem(op, "header", IDEMPOTENCY_HEADER, "must match ^[A-Za-z0-9_:-]{1,255}$")
             # request.query is already an immutable view of the URL's query: kept as is, not copied
             record = RecordedRequest(
                 request.method, request.path, request.query, checked.body, checked.problems, op.id, authorized
             )
+            record.idempotency_key = key
             self.requests.append(record)
+            call = Call(self.state, checked, f"{request.scheme}://{request.host}")
             try:
                 await self.faults.apply(request.path)
                 if not authorized:
                     raise ApiError(401)
                 if checked.refusal is not None and (self.config.strict or checked.fatal):
                     raise checked.refusal
-                body = await handler(Call(self.state, checked, f"{request.scheme}://{request.host}"))
+                if key is None or request.method == "GET":
+                    body = await handler(call)
+                else:
+                    body = await self._once(record, key, handler, call)
             except ApiError as error:
                 record.status = error.status
                 return _json(error.body(), error.status, error.headers)
@@ -206,6 +225,18 @@ class Sandbox:
             return _json(body, 200)
 
         return endpoint
+
+    async def _once(self, record: RecordedRequest, key: str, handler: Handler, call: Call) -> Any:
+        """Serve a write under its Idempotency-Key: the key's first successful answer, or a new one."""
+        scope = (record.method, record.path, key)
+        async with self.replays.held(scope):
+            kept = self.replays.replay(scope, call.checked.body)
+            if kept is not None:
+                record.replayed = True
+                return kept
+            body = await handler(call)
+            self.replays.keep(scope, call.checked.body, body)
+            return body
 
 
 def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:

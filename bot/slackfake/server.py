@@ -6,6 +6,7 @@ the conversation as users would see it (`messages`). It runs in the caller's eve
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from typing import Any, Self
@@ -49,6 +50,7 @@ class FakeSlack(CallLog):
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.socket = SocketModeHub(app_token, app_id)
+        self._slow: dict[tuple[str, str | None], float] = {}
 
     def __repr__(self) -> str:
         return f"FakeSlack(base_url={self.base_url!r}, team_id={self.workspace.team_id!r}, calls={len(self.calls)})"
@@ -106,6 +108,10 @@ class FakeSlack(CallLog):
         )
         self.workspace.users[user_id] = user
         return user
+
+    def slow_down(self, method: str, seconds: float, *, channel: str | None = None) -> None:
+        """Make every `method` call (only those for `channel`, when given) take `seconds` before answering."""
+        self._slow[(method, channel)] = seconds
 
     def set_usergroup(self, usergroup_id: str, user_ids: list[str]) -> None:
         """The members usergroups.users.list returns for `usergroup_id`."""
@@ -203,6 +209,9 @@ class FakeSlack(CallLog):
                 raise ApiError("not_authed")
             if token != self._bot_token:
                 raise ApiError("invalid_auth")
+            delay = self._slow.get((method, str(args.get("channel"))), self._slow.get((method, None)))
+            if delay:
+                await asyncio.sleep(delay)
             fault = self.take_fault(method)
             if fault is not None:
                 return await self._answer_fault(method, args, fault)

@@ -36,9 +36,17 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.store.tables import LOCK_NAMES, Base, LockRow, SchemaVersionRow
 
-SCHEMA_VERSION = 1
-# version reached -> SQL statements that bring the previous version up to it (additive only)
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+SCHEMA_VERSION = 2
+# version reached -> SQL statements that bring the previous version up to it (additive only; new tables
+# come from create_all). The type names are ones both SQLite and PostgreSQL accept.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE topup_requests ADD COLUMN resolution VARCHAR(16)",
+        "ALTER TABLE topup_requests ADD COLUMN resolved_by VARCHAR(32)",
+        "ALTER TABLE topup_requests ADD COLUMN resolved_at TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE topup_requests ADD COLUMN resolution_note TEXT",
+    ),
+}
 SQLITE_BUSY_TIMEOUT = 30.0
 _PG_SCHEMA_LOCK = 7_342_001  # arbitrary, constant advisory lock key for schema creation
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")

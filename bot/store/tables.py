@@ -86,6 +86,11 @@ class TopupRow(Base):
     new_balance: Mapped[Decimal | None] = mapped_column(Money)
     channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # an unknown outcome closed by finance: "paid" or "not_charged", who, when and their note
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
 
 class TransitionRow(Base):
@@ -116,6 +121,37 @@ class AuditRow(Base):
     after: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxRow(Base):
+    """One Slack side effect of a state change, written in the change's transaction (see bot/outbox.py).
+
+    Rows of one `key` are delivered in id order; `claimed_until` is the lease of the instance delivering it.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # delivered | abandoned
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SeenTriggerRow(Base):
+    """A slash command's trigger_id already handled (kept 10 minutes): a replayed request is ignored."""
+
+    __tablename__ = "seen_triggers"
+
+    trigger_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class LockRow(Base):

@@ -4,12 +4,13 @@
 """
 
 from bot.cache import Fresh
-from bot.telnyx_client.gateway import PAYMENT_PATH, TelnyxGateway
+from bot.telnyx_client.gateway import IDEMPOTENCY_HEADER, PAYMENT_PATH, TelnyxGateway
 from bot.telnyx_client.queries import DATE_RANGES, RECORD_TYPES, WEBHOOK_STATUSES
 from bot.telnyx_client.transport import MAX_TIMEOUT
 
 __all__ = [
     "DATE_RANGES",
+    "IDEMPOTENCY_HEADER",
     "MAX_TIMEOUT",
     "PAYMENT_PATH",
     "RECORD_TYPES",

@@ -1,4 +1,4 @@
-"""SDK exceptions -> project errors, the read retry policy, and what a lost payment answer means.
+"""SDK exceptions -> project errors, the read retry policy, and what a failed payment proves.
 
 Messages are for a Slack user: they name what failed and carry Telnyx's `errors[]` title/detail, never
 a raw body, a header or the API key.
@@ -16,6 +16,7 @@ import telnyx
 from bot import telnyx_parse as parse
 from bot.errors import (
     FieldProblem,
+    PaymentNotCharged,
     PaymentOutcomeUnknown,
     TelnyxAuthError,
     TelnyxError,
@@ -131,25 +132,67 @@ def map_error(exc: telnyx.APIError, what: str) -> TelnyxError:
     return TelnyxError(f"Telnyx answered the {what} request with an unexpected HTTP {status}.", status=status)
 
 
-def map_payment_error(exc: telnyx.APIError | None) -> TelnyxError:
-    """Like map_error, but any doubt about whether Telnyx got the payment becomes PaymentOutcomeUnknown."""
-    if exc is None:  # HTTP 2xx, so the charge was accepted, but the answer could not be read
-        return PaymentOutcomeUnknown(
-            "Telnyx accepted the payment, but its answer could not be read: the amount may have been charged."
-        )
+def map_payment_error(exc: telnyx.APIError) -> PaymentNotCharged | PaymentOutcomeUnknown:
+    """A failed payment send -> PaymentNotCharged only with proof (never sent, or a 4xx); else unknown."""
     if isinstance(exc, telnyx.APIConnectionError):  # also APITimeoutError
+        cause = type(exc.__cause__).__name__ if exc.__cause__ else "unknown"
         if isinstance(exc.__cause__, NOT_SENT):
-            logger.warning("Telnyx payment: not sent, connection failed (%s)", type(exc.__cause__).__name__)
-            return TelnyxNetworkError("The bot could not connect to Telnyx, so the payment was NOT sent.")
-        logger.error(
-            "Telnyx payment: sent, but no answer (%s): outcome unknown", type(exc.__cause__).__name__
-        )
-        return PaymentOutcomeUnknown()
-    if isinstance(exc, telnyx.APIStatusError) and exc.status_code in (502, 504):
-        # A gateway lost its upstream's answer: Telnyx itself may have charged the card.
-        logger.error("Telnyx payment: HTTP %s from a gateway: outcome unknown", exc.status_code)
-        return PaymentOutcomeUnknown()
-    return map_error(exc, "payment")
+            logger.warning("Telnyx payment: not sent, the connection failed before sending (%s)", cause)
+            reached = TelnyxNetworkError("The bot could not connect to Telnyx.")
+            return PaymentNotCharged(reached, sent=False)
+        if isinstance(exc, telnyx.APITimeoutError):
+            logger.error("Telnyx payment: sent, no answer in time (%s): outcome unknown", cause)
+            return PaymentOutcomeUnknown(
+                "The payment was sent to Telnyx, but no answer came in time", reason="timeout"
+            )
+        if isinstance(exc.__cause__, httpx.TransportError):  # RemoteProtocolError, ReadError, WriteError...
+            logger.error("Telnyx payment: sent, the connection broke (%s): outcome unknown", cause)
+            return PaymentOutcomeUnknown(
+                "The payment was sent to Telnyx, but the connection broke before the answer came",
+                reason="dropped",
+            )
+        logger.error("Telnyx payment: unexpected %s while sending: outcome unknown", cause)
+        return payment_crashed()
+    if isinstance(exc, telnyx.APIStatusError):
+        status = exc.status_code
+        if 400 <= status < 500:  # Telnyx refused the request: it charged nothing
+            return PaymentNotCharged(map_error(exc, "payment"), sent=True)
+        codes = [p.code for p in parse.problems(_body(exc))]
+        logger.error("Telnyx payment: HTTP %s %s: outcome unknown", status, codes)
+        if 300 <= status < 400:
+            why = f"Telnyx answered the payment with a redirect (HTTP {status}), which the bot never follows"
+        else:
+            why = (
+                f"Telnyx answered the payment with HTTP {status}, which does not say whether it went through"
+            )
+        return PaymentOutcomeUnknown(why, reason=f"http_{status}", status=status)
+    logger.error("Telnyx payment: %s: outcome unknown", type(exc).__name__)
+    return unreadable_payment()
+
+
+def unreadable_payment(status: int | None = None) -> PaymentOutcomeUnknown:
+    """A 2xx (or something the SDK could not take apart) whose body is not the documented answer."""
+    shown = f" (HTTP {status})" if status is not None else ""
+    return PaymentOutcomeUnknown(
+        f"Telnyx answered the payment{shown}, but the bot could not read the answer",
+        reason="unreadable",
+        status=status,
+    )
+
+
+def payment_past_deadline(seconds: float) -> PaymentOutcomeUnknown:
+    """The whole send took longer than the gateway's timeout (httpx's timeouts are per phase)."""
+    logger.error("Telnyx payment: no complete answer within %.1f s: outcome unknown", seconds)
+    return PaymentOutcomeUnknown(
+        f"The payment was sent to Telnyx, but no complete answer came within {seconds:g} s", reason="timeout"
+    )
+
+
+def payment_crashed() -> PaymentOutcomeUnknown:
+    """An error nobody planned for while the payment was in flight (the caller logs it): it may have left."""
+    return PaymentOutcomeUnknown(
+        "An unexpected error happened while the payment was being sent to Telnyx", reason="unexpected"
+    )
 
 
 def log_orphaned_payment(sending: asyncio.Future[PaymentResult]) -> None:

@@ -1,14 +1,17 @@
 """TelnyxGateway: the 13 account operations over one `AsyncTelnyx`, typed, cached, errors mapped.
 
 Reads get one time budget (`timeout`, at most 10 s) including one retry (see transport.py). Writes are
-sent once. The payment goes to `{base_url}/payment/stored_payment_transactions` with retries off: the
-SDK's own `payment.create_stored_payment_transaction` posts to `/v2/v2/...` and would retry a charge.
+sent once. The payment goes to `{base_url}/payment/stored_payment_transactions` with retries off (the
+SDK's own `payment.create_stored_payment_transaction` posts to `/v2/v2/...` and would retry a charge),
+carries the caller's Idempotency-Key, and has `timeout` seconds in all; only a refused connection or a
+4xx proves it charged nothing (PaymentNotCharged): every other failure is PaymentOutcomeUnknown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import aclosing
 from datetime import date, datetime
@@ -17,6 +20,7 @@ from typing import Any
 
 import httpx
 import telnyx
+from telnyx import RequestOptions
 
 from bot import telnyx_parse as parse
 from bot.cache import Fresh
@@ -37,13 +41,24 @@ from bot.models import (
     WebhookDeliveryPage,
 )
 from bot.telnyx_client import queries as q
-from bot.telnyx_client.failures import invalid, log_orphaned_payment, map_error, map_payment_error
+from bot.telnyx_client.failures import (
+    invalid,
+    log_orphaned_payment,
+    map_error,
+    map_payment_error,
+    payment_crashed,
+    payment_past_deadline,
+    unreadable_payment,
+)
 from bot.telnyx_client.pages import OnPage, in_order, notify
 from bot.telnyx_client.transport import TelnyxTransport
 
 logger = logging.getLogger("bot.telnyx_client")
 
 PAYMENT_PATH = "/payment/stored_payment_transactions"  # relative to base_url: {base}/payment/...
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_:-]{1,255}")  # Telnyx's documented key format
+CONNECT_SHARE = 0.8  # of the payment's deadline, at most, to get a connection before anything is sent
 
 
 class TelnyxGateway(TelnyxTransport):
@@ -109,31 +124,55 @@ class TelnyxGateway(TelnyxTransport):
             self.cache.invalidate("auto_recharge")
         return self._build("auto-recharge settings", parse.auto_recharge_prefs, answer)
 
-    async def create_payment(self, amount: Decimal) -> PaymentResult:
-        """Charge the stored payment method once: never retried; a lost answer is PaymentOutcomeUnknown."""
+    async def create_payment(self, amount: Decimal, *, idempotency_key: str) -> PaymentResult:
+        """Charge the stored payment method once, with `Idempotency-Key: idempotency_key`; never retried.
+
+        Raises PaymentNotCharged only with proof nothing was charged (never sent, or a 4xx);
+        PaymentOutcomeUnknown for anything else that is not a readable 2xx, and past `timeout` seconds.
+        """
         body = {"amount": q.amount_text(amount, "amount", allow_zero=False)}
+        if not isinstance(idempotency_key, str) or not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+            raise ValueError("idempotency_key must match ^[A-Za-z0-9_:-]{1,255}$")
         # Shielded: if the caller is cancelled mid-flight, the charge still gets its answer and is logged,
         # instead of being cut off into an unknown outcome nobody hears about.
-        sending = asyncio.ensure_future(self._pay(body))
+        sending = asyncio.ensure_future(self._pay(body, idempotency_key))
         try:
             return await asyncio.shield(sending)
         except asyncio.CancelledError:
             sending.add_done_callback(log_orphaned_payment)
             raise
 
-    async def _pay(self, body: dict[str, str]) -> PaymentResult:
-        logger.info("Telnyx payment: sending %s (once, no retry)", body["amount"])
+    async def _pay(self, body: dict[str, str], key: str) -> PaymentResult:
+        logger.info("Telnyx payment: sending %s (once, no retry, Idempotency-Key %s)", body["amount"], key)
+        # Connecting (or waiting for a pooled connection) gives up before the deadline, so a Telnyx that
+        # cannot be reached is still reported as "not sent" rather than lost in the deadline's doubt.
+        before_sending = min(5.0, self.timeout * CONNECT_SHARE)
+        options: RequestOptions = {
+            "headers": {IDEMPOTENCY_HEADER: key},
+            "timeout": httpx.Timeout(self.timeout, connect=before_sending, pool=before_sending),
+        }
         try:
-            response = await self._payment_client.post(PAYMENT_PATH, body=body, cast_to=httpx.Response)
+            # httpx's timeouts are per phase (connect, each read, ...): a server trickling its answer
+            # could hold the payment several times longer. The whole send gets `timeout` seconds.
+            async with asyncio.timeout(self.timeout):
+                response = await self._payment_client.post(
+                    PAYMENT_PATH, body=body, cast_to=httpx.Response, options=options
+                )
+        except TimeoutError:
+            raise payment_past_deadline(self.timeout) from None
         except telnyx.APIError as exc:
             raise map_payment_error(exc) from None
+        except Exception:
+            logger.exception("Telnyx payment: unexpected error while sending: outcome unknown")
+            raise payment_crashed() from None
         finally:
             self.cache.invalidate("balance")  # any outcome, even unknown, may have moved the balance
         try:
             result = parse.payment(parse.load_json(response.content))
-        except (ValueError, KeyError, TypeError):
+        except Exception:
+            # A 2xx: Telnyx took the payment, but whether it charged is in the answer nobody can read.
             logger.exception("Telnyx payment: HTTP %s, but the answer is unreadable", response.status_code)
-            raise map_payment_error(None) from None
+            raise unreadable_payment(response.status_code) from None
         logger.info(
             "Telnyx payment %s: %s %s %s", result.id, result.amount, result.currency, result.processor_status
         )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
 
 from bot.errors import FieldProblem
 from bot.models import Page
+from bot.money import wire_decimal
 
 _DATETIME = TypeAdapter(datetime)
 _DATE = TypeAdapter(date)
@@ -24,16 +25,8 @@ def load_json(body: bytes) -> Any:
 
 
 def money(value: Any) -> Decimal:
-    """A decimal string (or integer) from the wire as Decimal; anything else is a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ValueError(f"expected a decimal amount, got {type(value).__name__}")
-    try:
-        amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except InvalidOperation:
-        raise ValueError("expected a decimal amount") from None
-    if not amount.is_finite():
-        raise ValueError("expected a finite decimal amount")
-    return amount
+    """A decimal string (or integer) from the wire as Decimal, any sign and places; else a ValueError."""
+    return wire_decimal(value)
 
 
 def money_or_none(value: Any) -> Decimal | None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,8 +61,9 @@ class Bot:
         return services_of(self.server.app)
 
     async def idle(self, timeout: float = 10.0) -> None:
-        """Wait until every listener has finished its work after the ack."""
+        """Wait until every listener has finished its work after the ack, and the outbox is delivered."""
         assert await self.svc.inflight.wait_idle(timeout), "the app is still working"
+        await self.svc.outbox.drain(timeout)
 
     def snapshot(self) -> dict[int, Any]:
         """What every message looks like now, to tell new and changed ones afterwards."""
@@ -116,12 +117,18 @@ async def running_bot(
     database_url: str | None = None,
     env: dict[str, str] | None = None,
     faults: dict[str, Fault] | None = None,
+    front: Callable[[str], AbstractAsyncContextManager[str]] | None = None,
 ) -> AsyncIterator[Bot]:
-    """Start the sandbox, the fake Slack and the app; stop them all afterwards."""
+    """Start the sandbox, the fake Slack and the app; stop them all afterwards.
+
+    `front(sandbox_base_url)` puts something between the bot and the sandbox (a context manager that
+    yields the base URL the bot should use instead).
+    """
     clock = [NOW]
     async with (
         Sandbox(SandboxConfig(api_key=KEY, seed=7, now=NOW, faults=dict(faults or {}))) as sandbox,
         FakeSlack(bot_token=TOKEN) as slack,
+        front(sandbox.base_url) if front is not None else nullcontext(sandbox.base_url) as telnyx_url,
     ):
         for uid, name in PEOPLE.items():
             slack.add_user(uid, name=name, real_name=name.title())
@@ -133,7 +140,7 @@ async def running_bot(
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.api_url,
             "TELNYX_API_KEY": KEY,
-            "TELNYX_BASE_URL": sandbox.base_url,
+            "TELNYX_BASE_URL": telnyx_url,
             "TELNYX_TIMEOUT": "2",
             "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
             **(env or {}),

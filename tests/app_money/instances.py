@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 
-from bot.app import audit_poster, build_services, create_app, make_slack_client, services_of
+from bot.app import build_services, create_app, make_slack_client, services_of
 from bot.approvals import Approvals
 from bot.audit_trail import AuditTrail
 from bot.config import Settings
+from bot.outbox import Outbox
 from bot.server import HttpServer
 from bot.services import Services
 from bot.slackfake import SlackRequests
@@ -44,8 +44,9 @@ class Instance:
         return services_of(self.server.app)
 
     async def idle(self, timeout: float = 10.0) -> None:
-        """Wait until this instance has finished the work it acked."""
+        """Wait until this instance has finished the work it acked, and delivered what it queued."""
         assert await self.svc.inflight.wait_idle(timeout), "the instance is still working"
+        await self.svc.outbox.drain(timeout)
 
 
 def pg_url() -> str | None:
@@ -69,14 +70,20 @@ async def pg_schema(url: str) -> AsyncIterator[str]:
         await admin.dispose()
 
 
-def in_schema(svc: Services, client: AsyncWebClient, schema: str) -> Services:
+def in_schema(svc: Services, schema: str) -> Services:
     """The same Services with the stored parts on a Store in `schema` (build_services has no such option)."""
     store = Store(svc.settings.database_url, schema=schema)
-    audit = AuditTrail(store, now=svc.clock)
-    if svc.policy.audit_channel:
-        audit.subscribe(audit_poster(client, svc.policy.audit_channel))
-    approvals = Approvals(store, svc.access, now=svc.clock, audit=audit)
-    return replace(svc, store=store, audit=audit, approvals=approvals)
+    outbox = Outbox(store)
+    audit = AuditTrail(store, now=svc.clock, outbox=outbox, channel=svc.policy.audit_channel)
+    approvals = Approvals(
+        store,
+        svc.access,
+        now=svc.clock,
+        audit=audit,
+        outbox=outbox,
+        payment_deadline=svc.settings.telnyx_timeout,
+    )
+    return replace(svc, store=store, audit=audit, approvals=approvals, outbox=outbox)
 
 
 @asynccontextmanager
@@ -87,7 +94,7 @@ async def app_instance(bot: Bot, database_url: str, *, schema: str | None = None
     svc = build_services(settings, slack_client=client, clock=lambda: bot.clock[0])
     if schema is not None:
         await svc.store.aclose()  # never connected (engines connect lazily): replaced by one in the schema
-        svc = in_schema(svc, client, schema)
+        svc = in_schema(svc, schema)
     app = create_app(settings, slack_client=client, services=svc)
     await svc.start()
     try:

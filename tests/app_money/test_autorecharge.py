@@ -4,6 +4,8 @@ Slack shows them, the access check again at submit, the PATCH, and the before ->
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from bot import ids
 from bot.access import parse_policy
 from bot.sandbox import Fault
@@ -71,20 +73,57 @@ async def test_edit_opens_a_modal_prefilled_with_what_telnyx_has_now(bot):
 
 async def test_bad_amounts_get_inline_errors_and_nothing_is_sent(bot):
     modal = await open_editor(bot)
+    example = "e.g. 150, 150.50 or 1,234.56."
     cases = [
-        (form("ten", "0", None), {ids.BLOCK_AR_THRESHOLD: "Enter an amount in USD, like 100.00",
-                                  ids.BLOCK_AR_AMOUNT: "Enter an amount above 0",
-                                  ids.BLOCK_AR_PREFERENCE: "Choose a payment method"}),
-        (form("-1", "12.345"), {ids.BLOCK_AR_THRESHOLD: "Enter 0 or more",
-                                ids.BLOCK_AR_AMOUNT: "Use at most two decimals, like 100.50"}),
-        (form("NaN", "2000000"), {ids.BLOCK_AR_THRESHOLD: "Enter an amount in USD, like 100.00",
-                                  ids.BLOCK_AR_AMOUNT: "At most 100,000 USD"}),
-    ]  # fmt: skip
+        (
+            form("ten", "0", None),
+            {
+                ids.BLOCK_AR_THRESHOLD: f'"ten" is not an amount: write it in digits, {example}',
+                ids.BLOCK_AR_AMOUNT: f'"0" is not an amount: it must be more than 0, {example}',
+                ids.BLOCK_AR_PREFERENCE: "Choose a payment method",
+            },
+        ),
+        (
+            form("-1", "12.345"),
+            {
+                ids.BLOCK_AR_THRESHOLD: f'"-1" is not an amount: it must be 0 or more, {example}',
+                ids.BLOCK_AR_AMOUNT: '"12.345" has more than two decimals: amounts are in whole cents, e.g. 150.50; write thousands as 1,000.',
+            },
+        ),
+        (
+            form("NaN", "2000000"),
+            {
+                ids.BLOCK_AR_THRESHOLD: f'"NaN" is not an amount: give a number of dollars, {example}',
+                ids.BLOCK_AR_AMOUNT: '"2000000" is too large: amounts are at most $100,000.00.',
+            },
+        ),
+    ]
     for values, errors in cases:
         resp = await bot.requests.view_submission(modal, values, user=FIN1)
         assert resp.json == {"response_action": "errors", "errors": errors}
     await bot.idle()
     assert bot.slack.view_stack(FIN1) == [modal] and bot.sandbox.request_count(PREFS, "PATCH") == 0
+
+
+@pytest.mark.parametrize("typed", ["2,50", "5,00", "1.000,50"])
+async def test_a_decimal_comma_is_refused_under_the_input_and_nothing_is_sent(bot, typed):
+    before = dict(bot.sandbox.state.auto_recharge)
+    modal = await open_editor(bot)
+    error = (
+        f'"{typed}" is not an amount: use a dot for cents and commas only between groups of three digits, '
+        "e.g. 150, 150.50 or 1,234.56."
+    )
+    for values, block in (
+        (form("75", typed), ids.BLOCK_AR_AMOUNT),
+        (form(typed, "300"), ids.BLOCK_AR_THRESHOLD),
+    ):
+        resp = await bot.requests.view_submission(modal, values, user=FIN1)
+        assert resp.json == {"response_action": "errors", "errors": {block: error}}
+        assert len(error) < 150  # Slack shows an inline error of at most 150 characters
+    await bot.idle()
+    assert bot.slack.view_stack(FIN1) == [modal]  # still open, the error under the input
+    assert bot.sandbox.request_count(PREFS, "PATCH") == 0
+    assert bot.sandbox.state.auto_recharge == before
 
 
 async def test_save_patches_once_and_answers_before_and_after(bot):
@@ -134,6 +173,16 @@ async def test_access_is_checked_again_when_the_form_is_submitted(bot):
     assert bot.sandbox.request_count(PREFS, "PATCH") == 0
     assert bot.sandbox.state.auto_recharge["threshold_amount"] == before
     assert "denied: change_autorecharge* on `change auto-recharge` by <@U0FIN2>" in audit_posts(bot)
+
+
+async def test_leaving_the_finance_group_takes_effect_at_submit_despite_the_cached_membership(bot):
+    modal = await open_editor(bot, FIN2)  # FIN2 is finance through S0FINANCE: membership now cached
+    bot.slack.set_usergroup("S0FINANCE", [])  # removed from the group while the modal is open
+    await bot.requests.view_submission(modal, form("75", "300"), user=FIN2)
+    await bot.idle()
+    answer = text_of(bot.slack.messages(GENERAL, FIN2)[-1:])
+    assert "You may not change auto-recharge" in answer
+    assert bot.sandbox.request_count(PREFS, "PATCH") == 0
 
 
 async def test_telnyx_failing_changes_nothing_and_says_so(bot):

@@ -4,7 +4,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bot import ids
-from bot.app import make_slack_client
 from bot.approvals import TopupState
 from bot.sandbox import Fault
 from handlers.topup import sweep_expired
@@ -32,7 +31,7 @@ PENDING_BUTTONS = [ids.ACTION_TOPUP_APPROVE, ids.ACTION_TOPUP_DENY]
 async def test_limits_are_checked_when_requesting(bot):
     answer = text_of(await bot.command("topup 500.01", user=REQUESTER))
     assert "$500.01 is above the limit of $500.00 per top-up" in answer
-    assert "more than two decimal places" in text_of(await bot.command("topup 12.345", user=REQUESTER))
+    assert "more than two decimals" in text_of(await bot.command("topup 12.345", user=REQUESTER))
     assert bot.slack.messages(APPROVALS) == []
     assert "topup.request" in audit_posts(bot) and "refused" in audit_posts(bot)
 
@@ -72,29 +71,42 @@ async def test_an_expired_request_cannot_be_approved_and_its_card_says_so(bot):
 async def test_the_sweeper_redraws_cards_nobody_clicked(bot):
     posted = await request_topup(bot)
     bot.clock[0] = NOW + timedelta(hours=23)
-    client = make_slack_client(bot.svc.settings)
-    assert await sweep_expired(bot.svc, client) == [] and buttons(posted) == PENDING_BUTTONS
+    assert await sweep_expired(bot.svc) == [] and buttons(posted) == PENDING_BUTTONS
     bot.clock[0] = NOW + timedelta(hours=25)
-    [expired] = await sweep_expired(bot.svc, client)
+    [expired] = await sweep_expired(bot.svc)
+    await bot.idle()  # the card and the DM follow through the outbox
     assert expired.state is TopupState.EXPIRED
     assert "Expired" in text_of([posted]) and buttons(posted) == []
     assert "topup.expire" in audit_posts(bot) and "by <@system>" in audit_posts(bot)
 
 
-async def test_payment_answered_500_fails_is_not_retried_and_needs_a_new_request(bot):
+async def test_payment_refused_with_a_4xx_fails_is_not_retried_and_needs_a_new_request(bot):
     posted = await request_topup(bot)
     old_card, start = posted.to_dict(), balance(bot)
-    bot.sandbox.set_fault(PAYMENTS, Fault(status=500))
+    bot.sandbox.set_fault(PAYMENTS, Fault(status=422))
     await click(bot, posted, ids.ACTION_TOPUP_APPROVE, FIN1)
     assert payments(bot) == 1 and balance(bot) == start
     text = text_of([posted])
-    assert "Payment failed" in text and "Telnyx is unavailable" in text and "A new request is needed" in text
+    assert "Payment failed, nothing charged" in text and "A new request is needed" in text
     assert buttons(posted) == [] and "Payment failed" in dm(bot, REQUESTER)
     assert "topup.failed" in audit_posts(bot)
     bot.sandbox.clear_faults()  # Telnyx is back: a click on the old card still must not pay again
     await bot.requests.click(old_card, ids.ACTION_TOPUP_APPROVE, user=FIN2, channel=APPROVALS)
     await bot.idle()
-    assert "the payment failed" in seen_by(bot, FIN2) and payments(bot) == 1 and balance(bot) == start
+    assert "did not take the payment" in seen_by(bot, FIN2) and payments(bot) == 1 and balance(bot) == start
+
+
+async def test_payment_answered_500_is_outcome_unknown_never_nothing_charged(bot):
+    posted = await request_topup(bot)
+    bot.sandbox.set_fault(PAYMENTS, Fault(status=500))
+    await click(bot, posted, ids.ACTION_TOPUP_APPROVE, FIN1)
+    assert payments(bot) == 1
+    text = text_of([posted])
+    assert "Payment outcome unknown" in text and "may or may not have been charged" in text
+    assert "Nothing was charged" not in text and "nothing charged" not in text
+    assert buttons(posted) == [ids.ACTION_TOPUP_PAID, ids.ACTION_TOPUP_NOT_CHARGED]
+    told = dm(bot, REQUESTER)
+    assert "outcome unknown" in told.lower() and "Nothing was charged" not in told
 
 
 async def test_payment_hanging_past_the_timeout_is_outcome_unknown_and_never_retried(bot):
@@ -103,8 +115,9 @@ async def test_payment_hanging_past_the_timeout_is_outcome_unknown_and_never_ret
     await click(bot, posted, ids.ACTION_TOPUP_APPROVE, FIN1)  # returns after TELNYX_TIMEOUT=2 s
     assert payments(bot) == 1
     text = text_of([posted])
-    assert "Payment outcome unknown" in text and "Check the payment history in the Telnyx portal" in text
-    assert buttons(posted) == [] and "outcome unknown" in dm(bot, REQUESTER)
+    assert "Payment outcome unknown" in text and "check the payment history and balance in the Telnyx" in text
+    assert buttons(posted) == [ids.ACTION_TOPUP_PAID, ids.ACTION_TOPUP_NOT_CHARGED]
+    assert "outcome unknown" in dm(bot, REQUESTER)
     request = await bot.svc.approvals.get(card_id(posted))
     assert request is not None and request.state is TopupState.OUTCOME_UNKNOWN
     assert "topup.outcome_unknown" in audit_posts(bot)
@@ -138,6 +151,7 @@ async def test_the_app_sweeps_expired_requests_itself_and_tells_the_requester(bo
     assert bot.svc.sweepers, "create_app registers the expiry sweeper"
     bot.clock[0] = NOW + timedelta(hours=25)
     await bot.svc.sweep_once()  # what the housekeeping loop runs every minute while serving
+    await bot.idle()  # the card and the DM follow through the outbox
     assert "Expired" in text_of([posted]) and buttons(posted) == []
     dm = text_of(bot.slack.messages(bot.slack.dm("U0REQUEST")))
     assert "expired" in dm.lower()

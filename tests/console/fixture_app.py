@@ -158,7 +158,7 @@ async def approve(ack: Any, body: dict[str, Any], context: Any, client: Any) -> 
     svc: Services = context["svc"]
     requester, amount = body["actions"][0]["value"].split("|")
     try:
-        paid = await svc.telnyx.create_payment(Decimal(amount))
+        paid = await svc.telnyx.create_payment(Decimal(amount), idempotency_key="console-fixture")
         outcome = f"approved by <@{body['user']['id']}>, paid ({paid.id})"
     except TelnyxError as err:
         outcome = f"not paid: {err.user_message}"

@@ -105,7 +105,7 @@ ach
     assert "Edit" not in flat(run.answer("vera@#general> /telnyx autorecharge"))  # viewers may not
     modal = flat(run.answer("fiona@#general> click edit"))
     assert "modal: Auto-recharge" in modal and "Recharge when balance is below" in modal
-    assert "⚠ Recharge when balance is below: Enter an amount in USD" in modal
+    assert '⚠ Recharge when balance is below: "a hundred" is not an amount: write it in digits' in modal
     assert modal.count("Recharge amount [text, now 250.00]:") == 1  # only the refused input is asked again
     saved = modal
     assert "Auto-recharge saved" in saved and "Recharge when balance is below: $100.00 → $150.00" in saved

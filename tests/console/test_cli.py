@@ -183,7 +183,7 @@ def test_the_readme_walkthrough_runs_and_exits_0(walkthrough: tuple[subprocess.P
     for seen in (
         "Telnyx account balance", "Telnyx invoices", "Grand total", "Usage: messaging",
         "Failures by endpoint and cause", "Webhook delivery: message.finalized", "Your access",
-        "⚠ Recharge when balance is below: Enter an amount in USD", "Auto-recharge saved",
+        '⚠ Recharge when balance is below: "a hundred" is not an amount: write it in digits', "Auto-recharge saved",
         "You may not approve a top-up.", "✅ Paid", "Telnyx · DM with Rita Requester", "⛔ Denied",
     ):  # fmt: skip
         assert seen in out, seen

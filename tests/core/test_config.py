@@ -63,6 +63,35 @@ def test_every_problem_is_listed_at_once_and_no_secret_value_is_echoed():
     assert "xoxp-user-token-secret" not in joined and "hunter2" not in joined
 
 
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("5,00", "is not an amount: use a dot for cents and commas only between groups of three digits"),
+        ("1,5", "is not an amount: use a dot for cents"),
+        ("1.000,50", "is not an amount: use a dot for cents"),
+        ("1.000", "has more than two decimals: amounts are in whole cents"),
+        ("12.345", "has more than two decimals"),
+        ("1e3", "is not an amount: write every digit, without an exponent"),
+        ("NaN", "is not an amount: give a number of dollars"),
+        ("-1", "is not an amount: it must be 0 or more"),
+        ("lots", "is not an amount: write it in digits"),
+    ],
+)
+def test_a_low_balance_threshold_the_parser_refuses_is_explained(raw, reason):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping({"LOW_BALANCE_THRESHOLD": raw})
+    [problem] = info.value.problems
+    assert problem.startswith(f"LOW_BALANCE_THRESHOLD={raw!r} {reason}"), problem
+    assert "e.g." in problem
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("0", "0.00"), ("125.5", "125.50"), ("$1,250", "1250.00"), (" 50 USD ", "50.00")]
+)
+def test_a_low_balance_threshold_is_read_like_any_amount(raw, expected):
+    assert Settings.from_mapping({"LOW_BALANCE_THRESHOLD": raw}).low_balance_threshold == Decimal(expected)
+
+
 def _cli(args, env, tmp_path):
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELNYX_", "DATABASE_", "ACCESS_"))

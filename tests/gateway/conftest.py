@@ -1,4 +1,4 @@
-"""A Telnyx sandbox on 127.0.0.1 and a gateway pointed at it, fresh for every test."""
+"""A Telnyx sandbox on 127.0.0.1 and a gateway pointed at it, fresh for every test; a lying front."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from bot.sandbox import Sandbox, SandboxConfig
 from bot.telnyx_client import TelnyxGateway
+from tests.support.payment_front import PaymentFront
 
 KEY = "KEYSANDBOX"
 TIMEOUT = 2.0
@@ -36,3 +37,10 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/v2"
+
+
+@pytest.fixture
+async def front(sandbox: Sandbox) -> AsyncIterator[PaymentFront]:
+    """A front before the sandbox that lets the payment through, then answers as its `mode` says."""
+    async with PaymentFront(sandbox.base_url) as proxy:
+        yield proxy

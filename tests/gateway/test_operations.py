@@ -177,11 +177,12 @@ async def test_create_payment_raises_the_balance_by_exactly_the_amount(
     sandbox: Sandbox, gateway: TelnyxGateway
 ) -> None:
     before = sandbox.state.balance
-    result = await gateway.create_payment(Decimal("120"))
+    result = await gateway.create_payment(Decimal("120"), idempotency_key="topup-ops-1")
     assert result.amount == Decimal("120.00") and isinstance(result.amount, Decimal)
     assert result.currency == "USD" and result.id and result.created_at and result.created_at.tzinfo == UTC
     assert sandbox.state.balance == before + Decimal("120.00")
     assert sandbox.requests[-1].json == {"amount": "120.00"}
+    assert sandbox.requests[-1].idempotency_key == "topup-ops-1"
 
 
 @pytest.mark.parametrize(
@@ -199,9 +200,9 @@ async def test_create_payment_raises_the_balance_by_exactly_the_amount(
         lambda gw: gw.webhook_deliveries(status="lost"),
         lambda gw: gw.invoices(size=0),
         lambda gw: gw.audit_events(sort="sideways"),
-        lambda gw: gw.create_payment(Decimal("10.005")),
-        lambda gw: gw.create_payment(Decimal("0")),
-        lambda gw: gw.create_payment(Decimal("-5")),
+        lambda gw: gw.create_payment(Decimal("10.005"), idempotency_key="k"),
+        lambda gw: gw.create_payment(Decimal("0"), idempotency_key="k"),
+        lambda gw: gw.create_payment(Decimal("-5"), idempotency_key="k"),
         lambda gw: gw.update_auto_recharge_prefs(AutoRechargeChange()),
     ],
 )

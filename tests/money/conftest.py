@@ -21,7 +21,7 @@ from sqlalchemy import text
 from bot.access import AccessControl, Policy, parse_policy
 from bot.approvals import Approvals
 from bot.audit_trail import AuditTrail
-from bot.errors import PaymentOutcomeUnknown, TelnyxUnavailable
+from bot.errors import PaymentNotCharged, PaymentOutcomeUnknown, TelnyxInvalidInput, TelnyxUnavailable
 from bot.models import Balance, PaymentResult
 from bot.store import Store, make_engine
 
@@ -87,25 +87,36 @@ class Groups:
 
 
 class Payments:
-    """Stand-ins for the gateway's payment call: each counts its calls (the amounts sent)."""
+    """Stand-ins for the gateway's payment call: each counts its calls (the amounts and keys sent)."""
 
     def __init__(self) -> None:
         self.sent: list[Decimal] = []
+        self.keys: list[str] = []
 
-    async def ok(self, amount: Decimal) -> PaymentResult:
+    def _send(self, amount: Decimal, key: str) -> None:
         self.sent.append(amount)
+        self.keys.append(key)
+
+    async def ok(self, amount: Decimal, *, idempotency_key: str) -> PaymentResult:
+        self._send(amount, idempotency_key)
         await asyncio.sleep(0.01)  # let every concurrent approver run while "Telnyx" answers
         return PaymentResult(
             id=f"txn_{len(self.sent)}", amount=amount, currency="USD", processor_status="settled"
         )
 
-    async def unknown(self, amount: Decimal) -> PaymentResult:
-        self.sent.append(amount)
+    async def unknown(self, amount: Decimal, *, idempotency_key: str) -> PaymentResult:
+        self._send(amount, idempotency_key)
         raise PaymentOutcomeUnknown()
 
-    async def unavailable(self, amount: Decimal) -> PaymentResult:
-        self.sent.append(amount)
+    async def unavailable(self, amount: Decimal, *, idempotency_key: str) -> PaymentResult:
+        """A 5xx-like error that is not PaymentNotCharged: no proof, so the outcome is unknown."""
+        self._send(amount, idempotency_key)
         raise TelnyxUnavailable()
+
+    async def refused(self, amount: Decimal, *, idempotency_key: str) -> PaymentResult:
+        """Telnyx refused the payment outright (a 4xx): proof nothing was charged."""
+        self._send(amount, idempotency_key)
+        raise PaymentNotCharged(TelnyxInvalidInput(status=422), sent=True)
 
 
 async def balance_after() -> Balance:

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from bot.access import AccessControl
 from bot.approvals import Approvals
-from bot.audit_trail import AuditRecord, AuditTrail
+from bot.audit_trail import AUDIT_POST, AuditRecord, AuditTrail
+from bot.outbox import Delivery, Outbox
 from bot.store import Store
 from tests.money.conftest import ADMIN, FINANCE, REQUESTER, VIEWER, Clock, Payments
 
@@ -48,28 +50,34 @@ async def test_a_record_is_part_of_the_transaction_of_its_change(audit: AuditTra
     assert await audit.recent() == []
 
 
-async def test_subscribers_get_each_committed_record_in_order(
-    approvals: Approvals, audit: AuditTrail, payments: Payments
+async def test_audit_channel_posts_are_queued_with_each_record_and_delivered_in_order_after_the_change(
+    store: Store, access: AccessControl, clock: Clock, payments: Payments
 ) -> None:
-    seen: list[tuple[str, bool]] = []
+    outbox = Outbox(store)
+    audit = AuditTrail(store, now=clock, outbox=outbox, channel="C0AUDIT")
+    approvals = Approvals(store, access, now=clock, audit=audit, outbox=outbox)
+    posted: list[tuple[str, str, bool]] = []
 
-    async def post_to_audit_channel(record: AuditRecord) -> None:
+    async def deliver(row: Delivery) -> None:
+        if row.kind != AUDIT_POST:
+            return  # cards and DMs: not this test's concern
+        record = await audit.get(row.payload["id"])
+        assert record is not None  # the record was committed before its post was delivered
         committed = any(r.id == record.id for r in await audit.recent(20))
-        seen.append((record.action, committed))
+        posted.append((row.payload["channel"], record.action, committed))
 
-    async def broken(record: AuditRecord) -> None:
-        raise ConnectionError("Slack is down")
-
-    audit.subscribe(broken)  # a failing subscriber neither blocks the others nor the payment
-    audit.subscribe(post_to_audit_channel)
+    outbox.set_deliverer(deliver)
     request = await approvals.request(REQUESTER, "60")
     await approvals.approve(request.id, VIEWER, payments.ok)
     outcome = await approvals.approve(request.id, FINANCE, payments.ok)
     assert outcome.changed and payments.sent == [Decimal("60.00")]
-    assert seen == [
-        ("topup.request", True),
-        ("denied: approve_topup", True),
-        ("topup.approve", True),
-        ("topup.execute", True),
-        ("topup.succeeded", True),
+    assert posted == []  # nothing was posted while deciding and paying: the worker delivers afterwards
+    await outbox.drain()
+    assert posted == [
+        ("C0AUDIT", "topup.request", True),
+        ("C0AUDIT", "denied: approve_topup", True),
+        ("C0AUDIT", "topup.approve", True),
+        ("C0AUDIT", "topup.succeeded", True),
     ]
+    await outbox.drain()
+    assert len(posted) == 4  # delivered once

@@ -74,10 +74,10 @@ def test_a_view_only_policy_needs_no_channel_or_limits(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('"500.00"', '"12.345"', "limits.max_topup: '12.345' has more than two decimal places"),
-        ('"500.00"', '"-5"', "limits.max_topup: '-5' is not a positive amount"),
-        ('"500.00"', '"lots"', "limits.max_topup: 'lots' is not a positive amount"),
-        ('"500.00"', "true", "limits.max_topup: True is not a positive amount"),
+        ('"500.00"', '"12.345"', 'limits.max_topup: "12.345" has more than two decimals'),
+        ('"500.00"', '"-5"', 'limits.max_topup: "-5" is not an amount: it must be more than 0'),
+        ('"500.00"', '"lots"', 'limits.max_topup: "lots" is not an amount: write it in digits'),
+        ('"500.00"', "true", 'limits.max_topup: True is not an amount; write it like max_topup = "500.00"'),
         ('"1000.00"', '"100.00"', "limits.daily_topup: 100.00 is below limits.max_topup (500.00)"),
         ('daily_topup = "1000.00"', "", "limits.daily_topup: missing"),
         (
@@ -117,6 +117,42 @@ def test_a_bad_field_is_named(tmp_path: Path, old: str, new: str, expected: str)
     assert any(
         problem.startswith(f"{path}: ") and expected in problem for problem in caught.value.problems
     ), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ('"5,00"', '"5,00" is not an amount: use a dot for cents and commas only between groups of three'),
+        ('"1,5"', '"1,5" is not an amount: use a dot for cents'),
+        ('"1.000,50"', '"1.000,50" is not an amount: use a dot for cents'),
+        ('"1.000"', '"1.000" has more than two decimals: amounts are in whole cents'),
+        ('"1_000"', '"1_000" is not an amount: write it in digits'),
+        ('"1e3"', '"1e3" is not an amount: write every digit, without an exponent'),
+        ("5.555", '"5.555" has more than two decimals'),  # a TOML float, read as it is written
+        ("1e20", '"1e+20" is not an amount: write every digit, without an exponent'),
+        ("nan", '"nan" is not an amount: give a number of dollars'),
+        ("0", '"0" is not an amount: it must be more than 0'),
+        ("1_000_000_000", '"1000000000" is too large'),
+    ],
+)
+def test_an_amount_the_parser_refuses_is_explained_with_its_field(
+    tmp_path: Path, written: str, reason: str
+) -> None:
+    path = write(tmp_path, GOOD.replace('max_topup = "500.00"', f"max_topup = {written}"))
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    [problem] = caught.value.problems
+    assert problem.startswith(f"{path}: limits.max_topup: {reason}"), problem
+    assert "e.g." in problem or "at most $" in problem
+
+
+def test_amounts_are_read_the_one_way_strings_ints_and_floats_alike(tmp_path: Path) -> None:
+    body = GOOD.replace('"500.00"', '"$1,500.5"').replace('"1000.00"', "2_000")
+    policy = load_policy(write(tmp_path, body))
+    assert (policy.max_topup, policy.daily_topup) == (Decimal("1500.50"), Decimal("2000.00"))
+    body = GOOD.replace('"500.00"', "5.5").replace('"1000.00"', "1e3")
+    policy = load_policy(write(tmp_path, body))
+    assert (policy.max_topup, policy.daily_topup) == (Decimal("5.50"), Decimal("1000.00"))
 
 
 def test_every_problem_is_reported_at_once_and_stops_the_start_like_a_config_error(tmp_path: Path) -> None:

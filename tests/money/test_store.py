@@ -14,9 +14,9 @@ from sqlalchemy import text
 from bot.access import AccessControl
 from bot.approvals import Approvals, TopupState
 from bot.audit_trail import AuditTrail
-from bot.store import SCHEMA_VERSION, Store, StoreError, make_engine
+from bot.store import SCHEMA_VERSION, Store, StoreError, TopupRow, make_engine
 from bot.store import database as store_module
-from tests.money.conftest import FINANCE, REQUESTER, Clock, Payments
+from tests.money.conftest import FINANCE, GROUP_REQUESTER, REQUESTER, Clock, Payments
 
 S = TopupState
 
@@ -54,14 +54,12 @@ async def test_requests_and_history_survive_a_restart(
     assert restored.created_at == clock.now and restored.created_at.tzinfo is not None
     assert [t.to_state for t in await after.history(paid.id)] == [
         S.PENDING,
-        S.APPROVED,
         S.EXECUTING,
         S.SUCCEEDED,
     ]
     assert [r.action for r in await AuditTrail(second).recent()] == [
         "topup.request",
         "topup.succeeded",
-        "topup.execute",
         "topup.approve",
         "topup.request",
     ]
@@ -96,7 +94,8 @@ async def test_an_older_schema_is_upgraded_and_a_newer_one_refused(
         assert await session.scalar(text("SELECT version FROM schema_version")) == SCHEMA_VERSION + 1
 
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION)  # an older bot on the newer database
-    with pytest.raises(StoreError, match=r"schema is version 2, newer than this bot understands \(1\)"):
+    newer = rf"schema is version {SCHEMA_VERSION + 1}, newer than this bot understands \({SCHEMA_VERSION}\)"
+    with pytest.raises(StoreError, match=newer):
         await store_factory().start()
 
 
@@ -130,7 +129,8 @@ async def test_an_in_memory_database_serves_concurrent_tasks(
     store = await Store.open("sqlite+aiosqlite:///:memory:")
     try:
         approvals = Approvals(store, access)
-        requests = await asyncio.gather(*(approvals.request(REQUESTER, "5") for _ in range(5)))
+        requesters = (REQUESTER, GROUP_REQUESTER)  # at most 3 pending each (the default cap)
+        requests = await asyncio.gather(*(approvals.request(requesters[i % 2], "5") for i in range(5)))
         outcomes = await asyncio.gather(
             *(approvals.approve(requests[0].id, FINANCE, payments.ok) for _ in range(5))
         )
@@ -145,3 +145,37 @@ def test_engine_options_are_checked(tmp_path: Path) -> None:
         make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", schema="bot")
     with pytest.raises(ValueError, match="not a plain identifier"):
         make_engine("postgresql+asyncpg://postgres@127.0.0.1/test", schema="bot; DROP TABLE x")
+
+
+V1_TOPUPS = """CREATE TABLE topup_requests (
+    id VARCHAR(32) PRIMARY KEY, amount BIGINT, currency VARCHAR(3), reason TEXT, requester VARCHAR(32),
+    state VARCHAR(20), created_at TIMESTAMP WITH TIME ZONE, expires_at TIMESTAMP WITH TIME ZONE,
+    decided_by VARCHAR(32), decided_at TIMESTAMP WITH TIME ZONE, deny_reason TEXT,
+    transaction_id VARCHAR(128), processor_status VARCHAR(64), error TEXT, new_balance BIGINT,
+    channel VARCHAR(32), message_ts VARCHAR(32))"""
+
+
+async def test_a_version_1_database_gets_the_resolution_columns_and_keeps_its_requests(store_factory) -> None:
+    old = store_factory()
+    async with old.engine.begin() as conn:  # what the bot before schema 2 created
+        await conn.execute(text(V1_TOPUPS))
+        await conn.execute(text("CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER)"))
+        await conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, 1)"))
+        await conn.execute(
+            text(
+                "INSERT INTO topup_requests (id, amount, currency, reason, requester, state, created_at, "
+                "expires_at) VALUES ('old1', 1500, 'USD', 'r', 'U0REQ', 'approved', :at, :at)"
+            ),
+            {"at": datetime(2025, 3, 3, 9, 0, tzinfo=UTC)},
+        )
+    upgraded = store_factory()
+    assert await upgraded.start() == SCHEMA_VERSION
+    async with upgraded.transaction() as session:
+        row = await session.get(TopupRow, "old1")
+        assert row is not None and (row.amount, row.state, row.resolution) == (
+            Decimal("15.00"),
+            "approved",
+            None,
+        )
+        await session.execute(text("SELECT count(*) FROM outbox"))  # the new tables exist too
+        await session.execute(text("SELECT count(*) FROM seen_triggers"))

@@ -73,12 +73,12 @@ async def test_who_cannot_request_gets_the_reason_and_nothing_is_stored(
 
 @pytest.mark.parametrize("text", ["0", "-5", "12.345", "abc", "", "NaN", "Infinity", "1e12", "$"])
 def test_bad_amounts_are_refused(text: str) -> None:
-    with pytest.raises(InvalidAmount, match="is not an amount|more than two decimal places"):
+    with pytest.raises(InvalidAmount, match="is not an amount|more than two decimals|No amount given"):
         parse_amount(text)
 
 
 async def test_a_bad_amount_stores_nothing(approvals: Approvals, audit: AuditTrail) -> None:
-    with pytest.raises(InvalidAmount, match="12.345 has more than two decimal places"):
+    with pytest.raises(InvalidAmount, match='12.345" has more than two decimals'):
         await approvals.request(REQUESTER, "12.345")
     assert await audit.recent() == []
 
@@ -107,8 +107,7 @@ async def test_approve_pays_once_and_records_the_result(approvals: Approvals, pa
     assert payments.sent == [Decimal("120.50")]
     assert states(await approvals.history(request.id)) == [
         (None, S.PENDING, REQUESTER),
-        (S.PENDING, S.APPROVED, GROUP_FINANCE),
-        (S.APPROVED, S.EXECUTING, GROUP_FINANCE),
+        (S.PENDING, S.EXECUTING, GROUP_FINANCE),
         (S.EXECUTING, S.SUCCEEDED, GROUP_FINANCE),
     ]
 
@@ -158,7 +157,8 @@ async def test_a_viewer_cannot_approve_deny_or_edit(
 @pytest.mark.parametrize(
     ("pay", "state", "error"),
     [
-        ("unavailable", S.FAILED, "Telnyx is unavailable at the moment."),
+        ("refused", S.FAILED, "Telnyx refused the payment, so nothing was charged."),
+        ("unavailable", S.OUTCOME_UNKNOWN, "Telnyx is unavailable at the moment."),
         ("unknown", S.OUTCOME_UNKNOWN, "The payment was sent to Telnyx, but no answer came back"),
     ],
 )
@@ -174,18 +174,21 @@ async def test_payment_failures_are_recorded_and_never_retried(
         again = await approvals.approve(request.id, clicker, payments.ok)
         assert not again.changed and again.request.state is state
     assert payments.sent == [Decimal("200.00")]  # one attempt, whatever happened
-    expected = "A new request is needed." if state is S.FAILED else "Do not retry: a person must check"
+    expected = "A new request is needed." if state is S.FAILED else "Do not pay again: finance must check"
     assert expected in again.message
+    assert payments.keys == [request.id]  # the request's id is the payment's Idempotency-Key
 
 
 async def test_an_unexpected_error_while_paying_counts_as_outcome_unknown(approvals: Approvals) -> None:
-    async def broken(amount: Decimal):
+    async def broken(amount: Decimal, *, idempotency_key: str):
         raise RuntimeError("socket closed after the body was sent")
 
     request = await approvals.request(REQUESTER, "10")
     outcome = await approvals.approve(request.id, FINANCE, broken)
     assert outcome.request.state is S.OUTCOME_UNKNOWN
-    assert outcome.request.error == "Unexpected error while sending (RuntimeError)."
+    assert outcome.request.error == (
+        "Unexpected error while sending (RuntimeError): the payment may have gone out."
+    )
 
 
 async def test_a_click_during_the_payment_hears_it_is_being_sent_and_a_stop_mid_payment_is_outcome_unknown(
@@ -194,7 +197,7 @@ async def test_a_click_during_the_payment_hears_it_is_being_sent_and_a_stop_mid_
     sending = asyncio.Event()
     sent: list[Decimal] = []
 
-    async def hangs(amount: Decimal) -> PaymentResult:
+    async def hangs(amount: Decimal, *, idempotency_key: str) -> PaymentResult:
         sent.append(amount)
         sending.set()
         await asyncio.Event().wait()  # Telnyx never answers
@@ -212,7 +215,7 @@ async def test_a_click_during_the_payment_hears_it_is_being_sent_and_a_stop_mid_
         await first
     stopped = await approvals.get(request.id)
     assert stopped is not None and stopped.state is S.OUTCOME_UNKNOWN
-    assert stopped.error == "The bot was stopped while the payment was being sent."
+    assert stopped.error == "No answer was stored: the bot stopped while the payment was being sent."
     assert sent == [Decimal("70.00")]
 
 

@@ -34,7 +34,7 @@ async def test_the_daily_limit_counts_approved_and_unknown_but_not_failed_or_pen
     unknown = await approvals.request(REQUESTER, "300")
     await approvals.approve(unknown.id, FINANCE, payments.unknown)  # may have been charged: it counts
     failed = await approvals.request(REQUESTER, "250")
-    await approvals.approve(failed.id, FINANCE, payments.unavailable)  # nothing charged: it does not
+    await approvals.approve(failed.id, FINANCE, payments.refused)  # nothing charged: it does not
     await approvals.request(REQUESTER, "250")  # pending: not counted until approved
     assert await approvals.daily_used() == Decimal("700.00")
 

@@ -51,6 +51,17 @@ async def test_an_erroring_payment_changes_no_balance(sb: Sandbox, client: httpx
     assert sb.request_count("/v2/payment", method="POST") == 1
 
 
+@pytest.mark.parametrize("status", [400, 403, 404, 409, 422])
+async def test_a_refusing_fault_answers_a_telnyx_body_and_charges_nothing(
+    sb: Sandbox, client: httpx.AsyncClient, status: int
+) -> None:
+    before = sb.state.balance
+    sb.set_fault("/v2/payment/stored_payment_transactions", Fault(status=status, times=1))
+    response = await client.post("/v2/payment/stored_payment_transactions", json={"amount": "5.00"})
+    assert response.status_code == status and response.json()["errors"][0]["title"]
+    assert sb.state.balance == before and sb.state.payments == []
+
+
 async def test_longest_prefix_wins_and_clear_removes(sb: Sandbox, client: httpx.AsyncClient) -> None:
     sb.set_fault("/v2/", Fault(status=500))
     sb.set_fault("/v2/balance", Fault(latency=0.0))

@@ -1,0 +1,40 @@
+"""Replayed slash commands: a signed request captured and sent again is handled once.
+
+Slack's signature only proves a request is at most five minutes old, so a captured `/telnyx topup` could
+be replayed within that window. Every slash command has a unique `trigger_id`; the first instance to
+insert it into `seen_triggers` handles the command, any later copy (on any instance sharing the database)
+is ignored. Marks are kept for KEEP (twice Slack's window) and then forgotten by the housekeeping.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.store import SeenTriggerRow, Store
+
+KEEP = timedelta(minutes=10)
+MAX_ID = 128
+
+
+async def first_seen(store: Store, trigger_id: str, now: datetime) -> bool:
+    """True the first time `trigger_id` is offered (on any instance), False for every replay."""
+    insert = pg_insert if store.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(SeenTriggerRow)
+        .values(trigger_id=trigger_id[:MAX_ID], seen_at=now)
+        .on_conflict_do_nothing(index_elements=["trigger_id"])
+    )
+    async with store.transaction() as session:
+        result = await session.execute(statement)
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def forget_old(store: Store, now: datetime) -> int:
+    """Drop marks older than KEEP; return how many."""
+    async with store.transaction() as session:
+        result = await session.execute(delete(SeenTriggerRow).where(SeenTriggerRow.seen_at < now - KEEP))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,117 @@
+"""Delivering the outbox: what each queued Slack side effect does, and which Slack failures to retry.
+
+The core queues side effects as data (bot/outbox.py, bot/approvals/ledger.py); this module turns each into
+a Slack call: redraw a top-up card from the request as stored now, DM the requester the request as it was
+at the change, reply in the card's thread, post an audit record to the audit channel.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.approvals import TopupRequest, TopupState
+from bot.approvals.evidence import payment_evidence
+from bot.approvals.ledger import CARD, DM, NOTICE
+from bot.audit_trail import AUDIT_POST
+from bot.errors import TelnyxError
+from bot.models import Balance
+from bot.outbox import Deliver, Delivery, Permanent, RetryLater
+from bot.services import Services
+from formatting.audit_trail import audit_record_blocks, audit_record_text
+from formatting.topup import (
+    card_blocks,
+    card_text,
+    decision_dm_blocks,
+    decision_dm_text,
+    stopped_notice_blocks,
+    stopped_notice_text,
+)
+from handlers.common import decorate
+
+logger = logging.getLogger(__name__)
+
+# Slack errors that a later attempt may get past; any other `ok: false` is for good (channel gone ...)
+TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+async def _balance(svc: Services) -> Balance | None:
+    try:
+        return (await svc.telnyx.balance()).value
+    except TelnyxError as err:  # the card is still useful without it
+        logger.warning("balance for the approval card failed: %s", type(err).__name__)
+        return None
+
+
+async def card_of(svc: Services, request: TopupRequest) -> tuple[str, list[object]]:
+    """(text, blocks) of a request's card as it is now: the balance while pending, evidence when unknown."""
+    balance = await _balance(svc) if request.state is TopupState.PENDING else None
+    evidence = None
+    if request.state is TopupState.OUTCOME_UNKNOWN:
+        evidence = await payment_evidence(svc.telnyx, request)
+    return card_text(request), decorate(svc, card_blocks(request, balance, evidence), None)
+
+
+def _failure(exc: Exception) -> Exception:
+    """The outbox's view of a failed Slack call: RetryLater (with Retry-After) or Permanent."""
+    if isinstance(exc, SlackApiError):
+        error = str(exc.response.get("error") or "")
+        status = exc.response.status_code
+        if status == 429 or error == "ratelimited":
+            after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+            return RetryLater("Slack rate limit", float(after) if after and str(after).isdigit() else None)
+        if status >= 500 or error in TRANSIENT:
+            return RetryLater(f"Slack answered {status} {error}")
+        return Permanent(f"Slack answered {error}")
+    return RetryLater(f"could not reach Slack: {type(exc).__name__}")
+
+
+def deliverer(svc: Services, client: AsyncWebClient) -> Deliver:
+    """The outbox's delivery function for this app."""
+
+    async def deliver(row: Delivery) -> None:
+        try:
+            await _deliver(svc, client, row)
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _failure(exc) from None
+
+    return deliver
+
+
+async def _deliver(svc: Services, client: AsyncWebClient, row: Delivery) -> None:
+    if row.kind == CARD:
+        request = await svc.approvals.get(str(row.payload["id"]))
+        if request is None or not request.channel or not request.message_ts:
+            return  # no card was posted (or it is unknown here): nothing to redraw
+        text, blocks = await card_of(svc, request)
+        await client.chat_update(channel=request.channel, ts=request.message_ts, text=text, blocks=blocks)
+    elif row.kind == DM:
+        request = TopupRequest.from_payload(row.payload["request"])
+        await client.chat_postMessage(
+            channel=request.requester, text=decision_dm_text(request), blocks=decision_dm_blocks(request)
+        )
+    elif row.kind == NOTICE:
+        request = TopupRequest.from_payload(row.payload["request"])
+        channel = request.channel or svc.policy.approvals_channel
+        if not channel:
+            return
+        await client.chat_postMessage(
+            channel=channel,
+            thread_ts=request.message_ts if request.channel else None,
+            text=stopped_notice_text(request),
+            blocks=stopped_notice_blocks(request),
+        )
+    elif row.kind == AUDIT_POST:
+        record = await svc.audit.get(int(row.payload["id"]))
+        if record is None:
+            return
+        await client.chat_postMessage(
+            channel=str(row.payload["channel"]),
+            text=audit_record_text(record),
+            blocks=audit_record_blocks(record),
+        )
+    else:
+        raise Permanent(f"unknown outbox kind {row.kind!r}")

@@ -1,0 +1,28 @@
+"""What the bot does on its own, at start and every minute: expire, reconcile, forget old replay marks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot import replay
+from bot.services import Services
+
+Sweeper = Callable[[], Awaitable[datetime | None]]
+
+
+def sweepers(svc: Services) -> list[Sweeper]:
+    """The housekeeping steps of an app (Services.start runs them)."""
+
+    async def expire() -> None:
+        await svc.approvals.expire_due()  # cards and DMs follow through the outbox
+
+    async def reconcile() -> datetime | None:
+        _moved, next_due = await svc.approvals.reconcile()
+        return next_due  # a request still executing: look again as soon as it would be stale
+
+    async def forget() -> None:
+        await replay.forget_old(svc.store, svc.clock())
+        await svc.outbox.prune()
+
+    return [reconcile, expire, forget]
