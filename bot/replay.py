@@ -1,9 +1,10 @@
 """Replayed slash commands: a signed request captured and sent again is handled once.
 
 Slack's signature only proves a request is at most five minutes old, so a captured `/telnyx topup` could
-be replayed within that window. Every slash command has a unique `trigger_id`; the first instance to
-insert it into `seen_triggers` handles the command, any later copy (on any instance sharing the database)
-is ignored. Marks are kept for KEEP (twice Slack's window) and then forgotten by the housekeeping.
+be replayed within that window. Every slash command has a unique `trigger_id`; for the commands that
+change something (`/telnyx topup`), the first instance to insert it into `seen_triggers` handles the
+command, any later copy (on any instance sharing the database) is ignored. Read commands are not
+guarded: a replay only answers again, and a database write per command would slow every burst. Marks are kept for KEEP (twice Slack's window) and then forgotten by the housekeeping.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ class Subcommand:
     run: Run
     permission: Permission | None = Permission.VIEW  # None: anyone, even without a role (whoami)
     shareable: bool = True  # its answer may be re-run by "Share in channel"
+    # it changes something (a top-up request): a replayed copy of the same signed request is ignored.
+    # Read commands are not guarded: a replay only answers again, and the check costs a database write.
+    replay_guarded: bool = False
 
     @property
     def help(self) -> HelpEntry:

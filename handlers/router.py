@@ -66,10 +66,6 @@ async def handle_command(
     """Route `/telnyx <text>` to its subcommand."""
     await ack()
     req = Req.from_bolt(body, context, respond, client)
-    trigger = str(body.get("trigger_id") or "")
-    if trigger and not await replay.first_seen(req.svc.store, trigger, req.svc.clock()):
-        logger.warning("ignored a replayed /telnyx command (trigger %s already handled)", trigger[:24])
-        return
     parsed = parse(body.get("text") or "")
     if isinstance(parsed, UsageError):
         await answer(
@@ -93,6 +89,14 @@ async def handle_command(
             + (f" Did you mean `{suggestion}`?" if suggestion else ""),
             unknown_command_blocks(parsed.name, suggestion, help_entries()),
         )
+        return
+    trigger = str(body.get("trigger_id") or "")
+    if (
+        sub.replay_guarded
+        and trigger
+        and not await replay.first_seen(req.svc.store, trigger, req.svc.clock())
+    ):
+        logger.warning("ignored a replayed /telnyx %s (trigger %s already handled)", sub.name, trigger[:24])
         return
     if sub.permission is not None and not await allowed(req, sub.permission, f"/telnyx {sub.name}"):
         return

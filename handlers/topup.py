@@ -251,7 +251,7 @@ async def handle_resolve_submit(
 SUBCOMMANDS = [
     Subcommand("topup", "/telnyx topup <amount> [reason]", "Ask finance to approve a top-up of the balance "
                "(charged to the stored payment method once approved).", EXAMPLE, run_topup,
-               permission=Permission.REQUEST_TOPUP, shareable=False),
+               permission=Permission.REQUEST_TOPUP, shareable=False, replay_guarded=True),
 ]  # fmt: skip
 
 
