@@ -11,12 +11,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# `make run` installs the console extra too: without Slack tokens it runs the local console (devkit/).
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[console]'
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,console]'
 	touch $(STAMP_RUN) $@
 
 install: $(STAMP_RUN)
@@ -26,8 +27,8 @@ run: $(STAMP_RUN)
 	$(BIN)/telnyx-bot run $(ARGS)
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check bot handlers formatting tests bench
-	$(BIN)/ruff format --check bot handlers formatting tests bench
+	$(BIN)/ruff check bot handlers formatting devkit tests bench
+	$(BIN)/ruff format --check bot handlers formatting devkit tests bench
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -31,10 +31,10 @@ from bench.servers import Server, child_env, running_server
 from bench.world import World, sandbox_config
 from bot import ids
 from bot.periods import parse_period
-from bot.sandbox import Fault, Sandbox
-from bot.sandbox.data.records import COUNTS
-from bot.slackfake import AppResponse, Call, FakeSlack, Message, SlackRequests
-from bot.slackfake.payloads import find_element
+from devkit.sandbox import Fault, Sandbox
+from devkit.sandbox.data.records import COUNTS
+from devkit.slackfake import AppResponse, Call, FakeSlack, Message, SlackRequests
+from devkit.slackfake.payloads import find_element
 from handlers.usage import nav_value
 
 RECORD_TYPE = "messaging"

@@ -4,7 +4,7 @@
 
 By default the sandbox runs in this process, as benchmarks of the bot start it (`async with Sandbox()`),
 and shares the event loop with a deliberately light load generator; --own-process serves it from
-`python -m bot.sandbox` instead. Prints requests/second and the sandbox's CPU cost per request, and exits
+`python -m devkit.sandbox` instead. Prints requests/second and the sandbox's CPU cost per request, and exits
 non-zero under 1,000 req/s or on any answer other than 200. `run()` is what `make bench` calls.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.sandbox import Sandbox, SandboxConfig
+from devkit.sandbox import Sandbox, SandboxConfig
 
 FLOOR = 1000.0  # requests per second
 KEY = "KEYSANDBOXBENCH"
@@ -46,7 +46,14 @@ async def sandbox_url(in_process: bool) -> AsyncIterator[tuple[str, int]]:
             yield sb.url, os.getpid()
         return
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.sandbox", "--port", "0", "--api-key", KEY, stdout=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "devkit.sandbox",
+        "--port",
+        "0",
+        "--api-key",
+        KEY,
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
         assert child.stdout is not None

@@ -23,8 +23,8 @@ import aiohttp
 from bench.common import CHANNEL, SECRET, listen_overflows, mb, own_cpu_seconds, percentile
 from bench.servers import Server, running_server
 from bench.world import World, fake_world
-from bot.slackfake import Call, SlackRequests
-from bot.slackfake.validation import message_problems, message_warnings
+from devkit.slackfake import Call, SlackRequests
+from devkit.slackfake.validation import message_problems, message_warnings
 
 MIX = ("balance", "invoices", "webhooks", "usage messaging")
 # How each command's answer begins (its plain-text fallback): anything else is an error answer.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import CHANNEL, KEY, POLICY, SECRET, TOKEN
-from bot.sandbox import Fault, Sandbox, SandboxConfig
-from bot.slackfake import FakeSlack
+from devkit.sandbox import Fault, Sandbox, SandboxConfig
+from devkit.slackfake import FakeSlack
 
 
 @dataclass

@@ -23,6 +23,18 @@ def config_problem_text(err: ConfigError) -> str:
     return "\n".join(lines)
 
 
+DEVKIT_MISSING = (
+    "the local console and the sandbox are in the development kit, which is not installed: "
+    "run `make run` (or `pip install '.[console]'` in the project folder)"
+)
+
+
+def devkit_missing(*_args: object) -> int:
+    """What `telnyx-bot console|sandbox` (or `run` without Slack tokens) says without the dev kit."""
+    print(f"telnyx-bot: {DEVKIT_MISSING}.", file=sys.stderr)
+    return EXIT_CONFIG
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="telnyx-bot", description="The Telnyx account in Slack.")
     sub = parser.add_subparsers(dest="command")
@@ -38,17 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate the configuration, then call Slack auth.test and Telnyx GET /balance"
     )
     try:
-        from bot.sandbox import add_cli as add_sandbox_cli
-
+        from devkit.console import add_cli as add_console_cli
+        from devkit.sandbox import add_cli as add_sandbox_cli
+    except ImportError:  # the product alone (`pip install .`): say how to get the development kit
+        for name in ("console", "sandbox"):
+            stub = sub.add_parser(name, help=f"(needs the console extra) {DEVKIT_MISSING}")
+            stub.set_defaults(func=devkit_missing, handler=devkit_missing)
+    else:
         add_sandbox_cli(sub)
-    except ImportError:  # pragma: no cover - the sandbox ships with the package
-        pass
-    try:
-        from bot.console import add_cli as add_console_cli
-
         add_console_cli(sub)
-    except ImportError:
-        pass
     return parser
 
 
@@ -112,8 +122,15 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
             "for HTTP mode use `telnyx-bot run --http` with SLACK_SIGNING_SECRET.",
         ])), file=sys.stderr)  # fmt: skip
         return EXIT_CONFIG
-    from bot.console import run_console
-
+    try:
+        from devkit.console import run_console
+    except ImportError:
+        message = (
+            "telnyx-bot: no Slack tokens are set, so it would start the local console, but "
+            f"{DEVKIT_MISSING}. To run in Slack, set SLACK_BOT_TOKEN (see .env.example)."
+        )
+        print(message, file=sys.stderr)
+        return EXIT_CONFIG
     return await run_console(settings, script=None)
 
 
@@ -124,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if getattr(args, "handler", None) is devkit_missing:
+        return devkit_missing()
     if args.command == "sandbox":  # needs no settings: it is the fake Telnyx account itself
         return int(args.func(args))
     try:

@@ -83,6 +83,7 @@ class Outbox:
         self._deliver: Deliver | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._passing = asyncio.Lock()
         self.name = secrets.token_hex(6)  # this instance, in claims
 
@@ -114,14 +115,26 @@ class Outbox:
             self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def aclose(self) -> None:
-        """Stop the worker; rows not delivered stay for the next start (or another instance)."""
-        if self._task is not None:
+        """Stop the worker after the delivery in hand; rows not delivered stay for the next start (or
+        another instance).
+
+        The worker is asked to stop rather than cancelled: a task cancelled inside a database call makes
+        SQLAlchemy close that connection from a shielded task, which can wait forever once the engine is
+        disposed. Cancelling is the fallback when a delivery outlives its own timeout.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), DELIVERY_TIMEOUT + 5)
+        except TimeoutError:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.deliver_due()
@@ -136,12 +149,13 @@ class Outbox:
         """Deliver every row that is due now, keys in parallel, each key in order; return how many."""
         async with self._passing:  # the worker and a test's drain() never run two passes at once
             delivered = 0
-            while True:
+            while not self._stopping or self._task is not asyncio.current_task():
                 claimed = await self._claim()
                 if not claimed:
                     return delivered
                 results = await asyncio.gather(*(self._deliver_key(rows) for rows in claimed))
                 delivered += sum(results)
+            return delivered
 
     async def backlog(self) -> tuple[int, datetime | None]:
         """Rows not yet delivered, and when the oldest was written."""

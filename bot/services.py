@@ -81,6 +81,7 @@ class Services:
     # reconciler ...); a sweeper may return when it wants to run again sooner (an app-clock datetime)
     sweepers: list[Callable[[], Awaitable[datetime | None]]] = field(default_factory=list)
     _sweeping: asyncio.Task[None] | None = None
+    _stop_sweeping: asyncio.Event = field(default_factory=asyncio.Event)
     flights: TTLCache = field(default_factory=lambda: TTLCache(0))
 
     def http(self) -> aiohttp.ClientSession:
@@ -128,15 +129,23 @@ class Services:
         return wait
 
     async def _sweep_forever(self) -> None:
-        while True:
+        while not self._stop_sweeping.is_set():
             wait = await self.sweep_once()
-            await asyncio.sleep(wait)  # noqa: ASYNC110 - a timer: nothing else signals the next run
+            try:
+                await asyncio.wait_for(self._stop_sweeping.wait(), wait)
+            except TimeoutError:
+                pass
 
     async def aclose(self) -> None:
         """Release the HTTP pool and the database engine."""
         if self._sweeping is not None:
-            self._sweeping.cancel()
-            await asyncio.gather(self._sweeping, return_exceptions=True)
+            # asked to stop, not cancelled mid-query (see Outbox.aclose); cancelled only if it hangs
+            self._stop_sweeping.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._sweeping), 15)
+            except TimeoutError:
+                self._sweeping.cancel()
+                await asyncio.gather(self._sweeping, return_exceptions=True)
             self._sweeping = None
         await self.outbox.aclose()
         await self.telnyx.aclose()

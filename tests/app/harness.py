@@ -12,11 +12,11 @@ from typing import Any
 
 from bot.app import create_app, services_of
 from bot.config import Settings
-from bot.sandbox import Fault, Sandbox, SandboxConfig
 from bot.server import HttpServer
 from bot.services import Services
-from bot.slackfake import FakeSlack, SlackRequests
-from bot.slackfake.records import Message
+from devkit.sandbox import Fault, Sandbox, SandboxConfig
+from devkit.slackfake import FakeSlack, SlackRequests
+from devkit.slackfake.records import Message
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"

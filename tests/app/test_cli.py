@@ -7,8 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.sandbox import Fault, Sandbox, SandboxConfig
-from bot.slackfake import FakeSlack, SlackRequests
+from devkit.sandbox import Fault, Sandbox, SandboxConfig
+from devkit.slackfake import FakeSlack, SlackRequests
 from tests.app.harness import KEY, SECRET, TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ async def test_http_mode_finishes_in_flight_work_on_sigterm_then_exits_0(tmp_pat
 
 
 async def test_socket_mode_answers_a_command_then_exits_0_on_sigterm(tmp_path):
-    from bot.slackfake.payloads import PayloadBuilder
+    from devkit.slackfake.payloads import PayloadBuilder
 
     async with (
         Sandbox(SandboxConfig(api_key=KEY)) as sandbox,

@@ -2,7 +2,7 @@
 
 import aiohttp
 
-from bot.slackfake.requests import stale_timestamp, wrong_signature
+from devkit.slackfake.requests import stale_timestamp, wrong_signature
 from tests.app.harness import text_of
 
 

@@ -263,7 +263,7 @@ async def test_invoice_shortcut_finds_the_invoice(bot):
     ],
 )
 async def test_telnyx_errors_become_answers_that_say_what_to_do(bot, fault, says):
-    from bot.sandbox import Fault
+    from devkit.sandbox import Fault
 
     bot.sandbox.set_fault("/v2/balance", Fault(**fault))
     text = text_of(await bot.command("balance"))
@@ -288,7 +288,7 @@ async def test_usage_over_the_stats_cap_counts_all_and_says_what_the_cost_covers
 
 
 async def test_an_export_that_telnyx_breaks_midway_says_so_on_its_progress_message(bot):
-    from bot.sandbox import Fault
+    from devkit.sandbox import Fault
 
     [msg] = await bot.command("usage messaging last-30-days")
     bot.sandbox.set_fault("/v2/detail_records", Fault(status=503))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot import ids
-from bot.slackfake.records import Message
+from devkit.slackfake.records import Message
 from tests.app.harness import Bot, text_of
 
 ALICE, REQUESTER, FIN1, FIN2, ADMIN = "U0ALICE", "U0REQUEST", "U0FIN1", "U0FIN2", "U0ADMIN"

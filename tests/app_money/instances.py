@@ -22,8 +22,8 @@ from bot.config import Settings
 from bot.outbox import Outbox
 from bot.server import HttpServer
 from bot.services import Services
-from bot.slackfake import SlackRequests
 from bot.store import Store, make_engine
+from devkit.slackfake import SlackRequests
 from tests.app.harness import SECRET, Bot
 
 NO_PG = (

@@ -8,9 +8,9 @@ import pytest
 
 from bot import ids
 from bot.access import parse_policy
-from bot.sandbox import Fault
-from bot.slackfake.records import visible_text
-from bot.slackfake.values import radio_buttons, static_select, text_input
+from devkit.sandbox import Fault
+from devkit.slackfake.records import visible_text
+from devkit.slackfake.values import radio_buttons, static_select, text_input
 from tests.app.harness import Bot, text_of
 from tests.app_money.helpers import ALICE, FIN1, FIN2, GENERAL, audit_posts, buttons
 

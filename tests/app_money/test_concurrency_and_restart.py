@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot import ids
 from bot.approvals import TopupState
-from bot.sandbox import Fault
+from devkit.sandbox import Fault
 from tests.app.harness import Bot, text_of
 from tests.app_money.helpers import (
     ADMIN,

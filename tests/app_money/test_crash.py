@@ -16,9 +16,9 @@ from pathlib import Path
 
 from bot import ids
 from bot.approvals import TopupState
-from bot.sandbox import Fault, Sandbox, SandboxConfig
-from bot.slackfake import FakeSlack, SlackRequests
 from bot.store import Store, TopupRow
+from devkit.sandbox import Fault, Sandbox, SandboxConfig
+from devkit.slackfake import FakeSlack, SlackRequests
 from tests.app.harness import KEY, PEOPLE, POLICY, SECRET, TOKEN, text_of
 from tests.app_money.helpers import APPROVALS, FIN1, PAYMENTS, REQUESTER, buttons, card_id
 

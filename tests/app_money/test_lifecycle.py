@@ -17,9 +17,9 @@ from sqlalchemy import update
 
 from bot import ids
 from bot.approvals import TopupState
-from bot.sandbox import Fault
-from bot.slackfake.values import text_input
 from bot.store import TopupRow
+from devkit.sandbox import Fault
+from devkit.slackfake.values import text_input
 from tests.app.harness import NOW, Bot, text_of
 from tests.app_money.helpers import (
     ADMIN,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from bot import ids
 from bot.approvals import TopupState
-from bot.sandbox import Fault
+from devkit.sandbox import Fault
 from handlers.topup import sweep_expired
 from tests.app.harness import NOW, text_of
 from tests.app_money.helpers import (

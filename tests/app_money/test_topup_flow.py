@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from bot import ids
-from bot.slackfake.values import text_input
+from devkit.slackfake.values import text_input
 from tests.app.harness import text_of
 from tests.app_money.helpers import (
     ADMIN,

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox import Sandbox, SandboxConfig
-from bot.sandbox.data.records import COUNTS
+from devkit.sandbox import Sandbox, SandboxConfig
+from devkit.sandbox.data.records import COUNTS
 
 KEY = "KEYBENCHKNOBS"
 NOW = datetime(2026, 3, 15, 12, 30, tzinfo=UTC)

@@ -13,8 +13,8 @@ import pytest
 from rich.console import Console
 
 from bot.config import Settings
-from bot.console import run_console
-from bot.console.stack import AppFactory, real_app
+from devkit.console import run_console
+from devkit.console.stack import AppFactory, real_app
 
 PROMPT = re.compile(r"^(?:\[REAL\] )?\w+@\S+> ")
 

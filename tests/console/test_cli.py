@@ -22,7 +22,7 @@ from rich.console import Console
 
 from bot.__main__ import main
 from bot.config import Settings
-from bot.console import run_console
+from devkit.console import run_console
 from tests.console.conftest import flat
 from tests.console.fixture_app import make_fixture_app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console.form import Problem, answer, questions
+from devkit.console.form import Problem, answer, questions
 
 
 def opt(label: str, value: str) -> dict:

@@ -7,9 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.config import Settings
-from bot.console.people import policy_path
-from bot.console.stack import console_mapping
-from bot.sandbox import DEFAULT_API_KEY, Sandbox, SandboxConfig
+from devkit.console.people import policy_path
+from devkit.console.stack import console_mapping
+from devkit.sandbox import DEFAULT_API_KEY, Sandbox, SandboxConfig
 from tests.console.conftest import RunScript
 from tests.console.fixture_app import make_fixture_app
 

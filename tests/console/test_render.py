@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from rich.console import Console, RenderableType
 
-from bot.console.blocks import Look
-from bot.console.mrkdwn import slack_date, to_rich
-from bot.console.people import Names
-from bot.console.render import REAL_MARK, render_errors, render_message, render_view
-from bot.slackfake import Message
+from devkit.console.blocks import Look
+from devkit.console.mrkdwn import slack_date, to_rich
+from devkit.console.people import Names
+from devkit.console.render import REAL_MARK, render_errors, render_message, render_view
+from devkit.slackfake import Message
 
 NOW = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 NAMES = Names.presets()

@@ -138,7 +138,7 @@ def test_summary_of_nothing_failed() -> None:
 
 def test_the_sandbox_emits_the_same_codes() -> None:
     # the sandbox's fake deliveries must diagnose as the failure they simulate
-    from bot.sandbox.data.webhooks import NETWORK_FAILURES
+    from devkit.sandbox.data.webhooks import NETWORK_FAILURES
 
     for kind, (code, _seconds) in NETWORK_FAILURES.items():
         assert ATTEMPT_ERRORS[code][0] == kind

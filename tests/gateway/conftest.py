@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sandbox import Sandbox, SandboxConfig
 from bot.telnyx_client import TelnyxGateway
+from devkit.sandbox import Sandbox, SandboxConfig
 from tests.support.payment_front import PaymentFront
 
 KEY = "KEYSANDBOX"

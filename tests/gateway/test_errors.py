@@ -21,9 +21,9 @@ from bot.errors import (
     TelnyxUnavailable,
 )
 from bot.models import AutoRechargeChange
-from bot.sandbox import Fault, Sandbox
 from bot.telnyx_client import TelnyxGateway
 from bot.telnyx_client.failures import map_error
+from devkit.sandbox import Fault, Sandbox
 
 from .conftest import KEY
 

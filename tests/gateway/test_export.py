@@ -11,8 +11,8 @@ from contextlib import aclosing
 import pytest
 
 from bot.errors import TelnyxUnavailable
-from bot.sandbox import Fault, Sandbox
 from bot.telnyx_client import TelnyxGateway
+from devkit.sandbox import Fault, Sandbox
 
 from .conftest import KEY
 

@@ -13,8 +13,8 @@ from bot.cache import Fresh
 from bot.config import Settings
 from bot.errors import ConfigError, TelnyxInvalidInput
 from bot.models import AutoRechargeChange, Balance, DeliveryAttempt
-from bot.sandbox import Sandbox
 from bot.telnyx_client import DATE_RANGES, RECORD_TYPES, TelnyxGateway
+from devkit.sandbox import Sandbox
 
 from .conftest import KEY
 
@@ -216,7 +216,7 @@ async def test_bad_input_is_refused_before_anything_is_sent(
 
 
 def test_record_types_and_date_ranges_match_the_contract() -> None:
-    spec = json.loads((resources.files("bot.sandbox") / "account-openapi.json").read_text())
+    spec = json.loads((resources.files("devkit.sandbox") / "account-openapi.json").read_text())
     (param,) = [p for p in spec["paths"]["/detail_records"]["get"]["parameters"] if p.get("name") == "filter"]
     assert tuple(param["schema"]["properties"]["record_type"]["enum"]) == RECORD_TYPES
     assert tuple(param["schema"]["properties"]["date_range"]["enum"]) == DATE_RANGES

@@ -24,8 +24,8 @@ from bot.errors import (
     TelnyxPermissionDenied,
     TelnyxRateLimited,
 )
-from bot.sandbox import Fault, Sandbox
 from bot.telnyx_client import TelnyxGateway
+from devkit.sandbox import Fault, Sandbox
 from tests.support.payment_front import Mode, PaymentFront
 
 from .conftest import KEY

@@ -11,8 +11,8 @@ import pytest
 from bot.cache import TTLCache
 from bot.errors import TelnyxUnavailable
 from bot.models import AutoRechargeChange
-from bot.sandbox import Fault, Sandbox
 from bot.telnyx_client import TelnyxGateway
+from devkit.sandbox import Fault, Sandbox
 
 from .conftest import KEY
 

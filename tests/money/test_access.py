@@ -18,7 +18,7 @@ from bot.access import (
     parse_policy,
     slack_group_members,
 )
-from bot.slackfake import FakeSlack
+from devkit.slackfake import FakeSlack
 from tests.money.conftest import (
     ADMIN,
     FINANCE,

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox import Sandbox, SandboxConfig
-from bot.sandbox.spec import contract
+from devkit.sandbox import Sandbox, SandboxConfig
+from devkit.sandbox.spec import contract
 
 KEY = "KEYSANDBOXTEST"
 NOW = datetime(2026, 3, 15, 12, 30, tzinfo=UTC)

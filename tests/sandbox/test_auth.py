@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.sandbox import Sandbox
+from devkit.sandbox import Sandbox
 from tests.sandbox.conftest import KEY, TLS, error_of
 
 

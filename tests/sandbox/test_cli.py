@@ -1,4 +1,4 @@
-"""`python -m bot.sandbox` (what `telnyx-bot sandbox` runs) serves with its flags, and stops on Ctrl-C."""
+"""`python -m devkit.sandbox` (what `telnyx-bot sandbox` runs) serves with its flags, and stops on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sys
 import httpx
 import pytest
 
-from bot.sandbox import Fault, add_cli
-from bot.sandbox.cli import config_from_args
+from devkit.sandbox import Fault, add_cli
+from devkit.sandbox.cli import config_from_args
 from tests.sandbox.conftest import TLS
 
 
@@ -42,7 +42,7 @@ def test_bad_fault_flags_are_refused(bad: str) -> None:
 
 async def test_serves_until_interrupted() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.sandbox", "--port", "0", "--api-key", "KEYCLI", "--fault", "/v2/balance=503",
+        sys.executable, "-m", "devkit.sandbox", "--port", "0", "--api-key", "KEYCLI", "--fault", "/v2/balance=503",
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:

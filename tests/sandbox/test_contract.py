@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox.routes import HANDLERS
-from bot.sandbox.spec import contract
+from devkit.sandbox import Sandbox
+from devkit.sandbox.routes import HANDLERS
+from devkit.sandbox.spec import contract
 from tests.sandbox.conftest import KEY, checked, error_of
 
 UNKNOWN = "9f1c2b7e-0000-4000-8000-000000000000"

@@ -10,10 +10,10 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.sandbox import Sandbox
-from bot.sandbox.charges import breakdown_body, summary_body
-from bot.sandbox.data import build_account
-from bot.sandbox.query import parse_time
+from devkit.sandbox import Sandbox
+from devkit.sandbox.charges import breakdown_body, summary_body
+from devkit.sandbox.data import build_account
+from devkit.sandbox.query import parse_time
 from tests.sandbox.conftest import NOW, checked
 
 

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from bot.sandbox import Fault, Sandbox, SandboxConfig
+from devkit.sandbox import Fault, Sandbox, SandboxConfig
 from tests.sandbox.conftest import KEY, NOW, TLS, checked, error_of
 
 

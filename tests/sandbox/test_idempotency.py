@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from bot.sandbox import Fault, Sandbox
-from bot.sandbox.idempotency import LIFETIME
+from devkit.sandbox import Fault, Sandbox
+from devkit.sandbox.idempotency import LIFETIME
 from tests.sandbox.conftest import checked, error_of
 
 PAY = "/v2/payment/stored_payment_transactions"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import httpx
 
-from bot.sandbox import Sandbox
+from devkit.sandbox import Sandbox
 from tests.sandbox.conftest import checked
 
 PREFS = "/v2/payment/auto_recharge_prefs"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from telnyx import AsyncTelnyx, BadRequestError
 
-from bot.sandbox import Sandbox, SandboxConfig
+from devkit.sandbox import Sandbox, SandboxConfig
 from tests.sandbox.conftest import KEY, NOW, TLS, checked
 
 

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slackfake import FakeSlack
+from devkit.slackfake import FakeSlack
 
 TOKEN = "xoxb-test-token"
 

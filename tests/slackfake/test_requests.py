@@ -12,9 +12,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slackfake import FakeSlack, SendOptions, SlackClientApp, SlackRequests
-from bot.slackfake.requests import stale_timestamp, wrong_signature
-from bot.slackfake.values import text_input
+from devkit.slackfake import FakeSlack, SendOptions, SlackClientApp, SlackRequests
+from devkit.slackfake.requests import stale_timestamp, wrong_signature
+from devkit.slackfake.values import text_input
 from tests.slackfake.conftest import TOKEN
 
 SECRET = "test-signing-secret"

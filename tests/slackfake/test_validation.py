@@ -6,8 +6,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slackfake import FakeSlack
-from bot.slackfake.validation import block_problems, message_problems, view_problems
+from devkit.slackfake import FakeSlack
+from devkit.slackfake.validation import block_problems, message_problems, view_problems
 
 
 def section(text: str = "x", **extra: Any) -> dict[str, Any]:

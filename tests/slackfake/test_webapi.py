@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slackfake import FakeSlack
+from devkit.slackfake import FakeSlack
 from tests.slackfake.conftest import TOKEN
 
 

@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from bot.sandbox.errors import error_body
+from devkit.sandbox.errors import error_body
 
 PAYMENT_SUFFIX = "/payment/stored_payment_transactions"
 # Per connection, not end to end: never forwarded either way.

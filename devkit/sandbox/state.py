@@ -1,0 +1,213 @@
+"""The in-memory account the sandbox serves, and the only code that changes it (under one lock).
+
+Generated data (see `devkit.sandbox.data`) is held in wire form, as the API answers it; money that changes
+(balance, auto-recharge amounts) is held as Decimal and rendered as two-decimal strings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from devkit.sandbox.errors import bad_field
+from devkit.sandbox.rand import Gen
+
+CENT = Decimal("0.01")
+AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+
+
+def money(value: Decimal) -> str:
+    """A Decimal as Telnyx writes money: a string with two decimals."""
+    return str(value.quantize(CENT))
+
+
+def iso(moment: datetime, *, millis: bool = False) -> str:
+    """An aware datetime as RFC 3339 in UTC with a Z."""
+    return moment.isoformat(timespec="milliseconds" if millis else "seconds").replace("+00:00", "Z")
+
+
+def parse_amount(pointer: str, raw: object, *, allow_zero: bool = False) -> Decimal:
+    """A decimal string with at most two decimals, > 0 (or >= 0), else Telnyx's 422 for that field."""
+    text = raw if isinstance(raw, str) else ""
+    if not AMOUNT.fullmatch(text):
+        raise bad_field(
+            pointer,
+            f'Amount must be a decimal string with at most two decimals (e.g. "120.00"), not {raw!r}.',
+            title="Invalid amount format",
+            code="10027",
+        )
+    amount = Decimal(text)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise bad_field(pointer, f"Amount must be greater than zero, not {raw!r}.", title="Invalid amount")
+    return amount
+
+
+@dataclass
+class PhoneNumber:
+    """A number on the account, for the charges reports: its monthly and one-time services."""
+
+    tn: str
+    charge_type: str  # "local" | "toll_free"
+    activated_on: date
+    released_on: date | None
+    services: list[tuple[str, str, Decimal]]  # (name, "MRC" | "OTC", monthly or one-time cost)
+
+
+@dataclass
+class LedgerEvent:
+    """A charge outside the per-number breakdown (port outs, campaigns) or a ledger adjustment."""
+
+    day: date
+    kind: str  # "simple" line alias, or "adjustment"
+    name: str
+    amount: Decimal
+
+
+@dataclass
+class AccountState:
+    """Everything the sandbox knows about the account; tests read it as `sb.state`."""
+
+    now: datetime
+    ids: Gen
+    user_id: str
+    organization_id: str
+    user_email: str
+    currency: str
+    balance: Decimal
+    credit_limit: Decimal
+    pending: Decimal
+    auto_recharge: dict[str, Any]
+    number_tags: list[str]
+    outbound_profile_tags: list[str]
+    invoices: list[dict[str, Any]]
+    detail_records: list[dict[str, Any]]
+    webhook_deliveries: list[dict[str, Any]]
+    audit_events: list[dict[str, Any]]
+    numbers: list[PhoneNumber]
+    ledger: list[LedgerEvent]
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    # detail-record query -> its filtered, sorted records; None = not kept (SandboxConfig.memo_queries)
+    query_memo: dict[tuple[str, ...], list[dict[str, Any]]] | None = field(default=None, repr=False)
+
+    @property
+    def available_credit(self) -> Decimal:
+        """Balance plus credit limit, as Telnyx reports it."""
+        return self.balance + self.credit_limit
+
+    def balance_body(self) -> dict[str, Any]:
+        """The `data` of GET /balance."""
+        return {
+            "record_type": "balance",
+            "balance": money(self.balance),
+            "credit_limit": money(self.credit_limit),
+            "available_credit": money(self.available_credit),
+            "pending": money(self.pending),
+            "currency": self.currency,
+        }
+
+    def auto_recharge_body(self) -> dict[str, Any]:
+        """The `data` of GET/PATCH /payment/auto_recharge_prefs."""
+        prefs = dict(self.auto_recharge)
+        prefs["threshold_amount"] = money(prefs["threshold_amount"])
+        prefs["recharge_amount"] = money(prefs["recharge_amount"])
+        return prefs
+
+    async def update_auto_recharge(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Apply a validated PATCH body; record an audit event when anything changed."""
+        parsed: dict[str, Any] = {}
+        for key in ("threshold_amount", "recharge_amount"):
+            if key in changes:
+                parsed[key] = parse_amount(f"/{key}", changes[key], allow_zero=key == "threshold_amount")
+        for key in ("enabled", "invoice_enabled", "preference"):
+            if key in changes:
+                parsed[key] = changes[key]
+        async with self.lock:
+            diff = [
+                {"field": key, "from": _wire(self.auto_recharge[key]), "to": _wire(value)}
+                for key, value in parsed.items()
+                if self.auto_recharge[key] != value
+            ]
+            self.auto_recharge.update(parsed)
+            if diff:
+                self.add_audit_event("update", self.auto_recharge["id"], diff)
+            return self.auto_recharge_body()
+
+    async def pay(self, raw_amount: object) -> dict[str, Any]:
+        """Charge the stored payment method: the balance rises by exactly the amount."""
+        amount = parse_amount("/amount", raw_amount)
+        async with self.lock:
+            before = self.balance
+            self.balance += amount
+            transaction = {
+                "id": self.ids.uuid(),
+                "record_type": "transaction",
+                "transaction_processing_type": "stored_payment",
+                "amount_cents": int(amount * 100),
+                "amount_currency": self.currency,
+                "auto_recharge": False,
+                "processor_status": "submitted_for_settlement",
+                "created_at": iso(self.clock()),
+            }
+            self.payments.append(transaction)
+            self.add_audit_event(
+                "create",
+                transaction["id"],
+                [{"field": "balance", "from": money(before), "to": money(self.balance)}],
+            )
+            return transaction
+
+    def add_audit_event(self, change_type: str, resource_id: str, changes: list[dict[str, Any]]) -> None:
+        """Record a change made through the API by the key's owner (newest events are last)."""
+        self.audit_events.append(
+            {
+                "id": self.ids.uuid(),
+                "record_type": "audit_event",
+                "change_made_by": "account_owner",
+                "change_type": change_type,
+                "changes": changes,
+                "created_at": iso(self.clock()),
+                "organization_id": self.organization_id,
+                "user_id": self.user_id,
+                "resource_id": resource_id,
+                "alternate_resource_id": None,
+            }
+        )
+
+    def clock(self) -> datetime:
+        """The time of a change: never before the generated data's `now`, so new events sort last."""
+        return max(datetime.now(UTC), self.now)
+
+    # Deterministic handles for tests of other parts.
+    def failed_delivery_ids(self) -> list[str]:
+        """Ids of the webhook deliveries that failed, newest first."""
+        return [d["id"] for d in self.webhook_deliveries if d["status"] == "failed"]
+
+    def delivered_delivery_ids(self) -> list[str]:
+        """Ids of the webhook deliveries that were delivered, newest first."""
+        return [d["id"] for d in self.webhook_deliveries if d["status"] == "delivered"]
+
+    def unpaid_invoice_ids(self) -> list[str]:
+        """Ids of the unpaid invoices, newest period first."""
+        return [i["invoice_id"] for i in self.invoices if not i["paid"]]
+
+    @property
+    def first_unpaid_invoice_id(self) -> str:
+        """The newest unpaid invoice."""
+        return self.unpaid_invoice_ids()[0]
+
+    def paid_invoice_ids(self) -> list[str]:
+        """Ids of the paid invoices, newest period first."""
+        return [i["invoice_id"] for i in self.invoices if i["paid"]]
+
+    def record_ids(self, record_type: str) -> list[str]:
+        """Ids of the detail records of one wire record_type (e.g. "message_detail_record")."""
+        return [r["id"] for r in self.detail_records if r["record_type"] == record_type]
+
+
+def _wire(value: Any) -> Any:
+    return money(value) if isinstance(value, Decimal) else value
