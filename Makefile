@@ -29,6 +29,7 @@ run: $(STAMP_RUN)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check bot handlers formatting devkit tests bench
 	$(BIN)/ruff format --check bot handlers formatting devkit tests bench
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,8 +5,8 @@
 In one run, all on 127.0.0.1: the sandbox's own throughput; N concurrent signed `/telnyx balance`, then N
 mixed commands, at a bare Bolt baseline and at the bot (each in its own process, against the sandbox with
 added latency and the fake Slack); then CSV exports clicked through the bot. Prints the tables and a
-PASS/FAIL per criterion of issue 7, writes bench/results/latest.json and latest.md, and exits 1 if any
-criterion failed (2 if the bench itself could not run).
+PASS/FAIL per criterion of issues 7 and 11, writes bench/results/latest.json and latest.md, and exits 1
+if any criterion failed (2 if the bench itself could not run).
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ from typing import Any
 
 from bench import export_bench, sandbox_bench, slack_bench
 from bench.common import write_json
-from bench.criteria import Criterion, export_criteria, sandbox_criteria, slack_criteria
+from bench.criteria import (
+    Criterion,
+    export_criteria,
+    footprint_criteria,
+    sandbox_criteria,
+    slack_criteria,
+)
 from bench.report import (
     Table,
     criteria_table,
@@ -98,7 +104,7 @@ async def run_all(options: Options) -> dict[str, Any]:
                 workdir / "slack", n=options.n, latency=options.latency, jitter=options.jitter,
                 cache_ttl=options.cache_ttl, profile=options.profile,
             )  # fmt: skip
-            criteria += slack_criteria(results["slack"])
+            criteria += slack_criteria(results["slack"]) + footprint_criteria(results["slack"])
         if options.export:
             (workdir / "export").mkdir()
             results["export"] = await export_bench.run(

@@ -1,4 +1,5 @@
-"""What the benchmark must show (issue 7), checked against the figures: one Criterion per line of the issue.
+"""What the benchmark must show (issues 7 and 11), checked against the figures: one Criterion per line of the
+issue.
 
 Each criterion keeps what was measured and the limit it was held to, so the table and the JSON say
 why it passed or failed, not only whether.
@@ -17,6 +18,9 @@ EXPORT_FACTOR = 1.3
 # Peak memory growth from the smallest to the largest export, as a share of what the CSV grew by: holding
 # the rows (as text, let alone as objects) would cost at least all of it.
 MEMORY_SHARE = 0.25
+# Issue 11: the bot against a bare Bolt AsyncApp that imports nothing of the project (bench.baseline).
+STARTUP_RATIO = 2.5
+IDLE_RSS_RATIO = 2.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,43 @@ def slack_criteria(slack: dict[str, Any]) -> list[Criterion]:
     fresh = balance["answers_saying_freshness"]
     out.append(Criterion("balance: every answer says how fresh", f"{fresh}/{n}", f"{n}/{n}", fresh == n))
     return out
+
+
+def _within(
+    name: str, unit: str, bot: float | None, base: float | None, ratio: float, digits: int
+) -> Criterion:
+    """`bot` at most `ratio` times `base`; fails when either is missing (nothing to hold it to)."""
+    if bot is None or base is None or base <= 0:
+        return Criterion(name, f"{_num(bot)} {unit} vs baseline {_num(base)} {unit}", "n/a", False)
+    return Criterion(
+        name,
+        f"{bot:,.{digits}f} {unit} vs baseline {base:,.{digits}f} {unit} = {bot / base:.2f}x",
+        f"<= {ratio:g} x {base:,.{digits}f} = {ratio * base:,.{digits}f} {unit}",
+        bot <= ratio * base,
+    )
+
+
+def footprint_criteria(slack: dict[str, Any]) -> list[Criterion]:
+    """Start-up to ready and idle memory, the bot against the bare Bolt baseline (issue 11)."""
+    bot, base = slack["bot"], slack["baseline"]
+    return [
+        _within(
+            f"bot start-up to ready within {STARTUP_RATIO:g}x baseline",
+            "s",
+            bot["startup_s"],
+            base["startup_s"],
+            STARTUP_RATIO,
+            2,
+        ),
+        _within(
+            f"bot idle RSS within {IDLE_RSS_RATIO:g}x baseline",
+            "MB",
+            bot["idle_rss_mb"],
+            base["idle_rss_mb"],
+            IDLE_RSS_RATIO,
+            1,
+        ),
+    ]
 
 
 def export_criteria(export: dict[str, Any]) -> list[Criterion]:

@@ -107,9 +107,16 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.http:
         if not settings.slack_signing_secret or not settings.slack_bot_token:
-            print(config_problem_text(ConfigError([
-                "HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > Signing Secret) and SLACK_BOT_TOKEN.",
-            ])), file=sys.stderr)  # fmt: skip
+            print(
+                config_problem_text(
+                    ConfigError(
+                        [
+                            "HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > Signing Secret) and SLACK_BOT_TOKEN.",
+                        ]
+                    )
+                ),
+                file=sys.stderr,
+            )
             return EXIT_CONFIG
         await serve_http(create_app(settings), args.host, args.port)
         return 0
@@ -117,10 +124,17 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         await serve_socket_mode(create_app(settings), settings.slack_app_token.get_secret_value())
         return 0
     if settings.slack_bot_token or settings.slack_app_token:
-        print(config_problem_text(ConfigError([
-            "Socket Mode needs both SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); "
-            "for HTTP mode use `telnyx-bot run --http` with SLACK_SIGNING_SECRET.",
-        ])), file=sys.stderr)  # fmt: skip
+        print(
+            config_problem_text(
+                ConfigError(
+                    [
+                        "Socket Mode needs both SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); "
+                        "for HTTP mode use `telnyx-bot run --http` with SLACK_SIGNING_SECRET.",
+                    ]
+                )
+            ),
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     try:
         from devkit.console import run_console
@@ -131,7 +145,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         )
         print(message, file=sys.stderr)
         return EXIT_CONFIG
-    return await run_console(settings, script=None)
+    return int(await run_console(settings, script=None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,8 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if getattr(args, "handler", None) is devkit_missing:
-        return devkit_missing()
+    if getattr(args, "handler", None) is devkit_missing:  # the dev kit is not installed
+        print(f"telnyx-bot: {DEVKIT_MISSING}.", file=sys.stderr)
+        return EXIT_CONFIG
     if args.command == "sandbox":  # needs no settings: it is the fake Telnyx account itself
         return int(args.func(args))
     try:

@@ -6,15 +6,21 @@ Tests, the HTTP server, Socket Mode and the console all build their app here, so
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.services import Services, utcnow
+from bot.services import Services
+from bot.store import utcnow
+
+if TYPE_CHECKING:
+    from bot.telnyx_client import TelnyxGateway
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +36,7 @@ def make_slack_client(settings: Settings) -> AsyncWebClient:
 def build_services(
     settings: Settings,
     *,
-    telnyx=None,
+    telnyx: TelnyxGateway | None = None,
     slack_client: AsyncWebClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     sandbox: bool = False,
@@ -72,7 +78,7 @@ def create_app(
     settings: Settings,
     *,
     slack_client: AsyncWebClient | None = None,
-    telnyx=None,
+    telnyx: TelnyxGateway | None = None,
     services: Services | None = None,
     clock: Callable[[], datetime] = utcnow,
     sandbox: bool = False,
@@ -94,7 +100,10 @@ def create_app(
     )
 
     @app.middleware
-    async def inject_services(context, next):  # noqa: A002 - Bolt injects by name
+    async def inject_services(
+        context: AsyncBoltContext,
+        next: Callable[[], Awaitable[None]],  # noqa: A002 - Bolt injects by name
+    ) -> None:
         context["svc"] = svc
         await next()
 
@@ -104,10 +113,19 @@ def create_app(
 
     svc.outbox.set_deliverer(deliverer(svc, client))
     svc.sweepers.extend(sweepers(svc))
-    app._telnyx_services = svc  # type: ignore[attr-defined]  # for runners that must start/close it
+    attach_services(app, svc)  # for runners that must start/close it
     return app
+
+
+def attach_services(app: AsyncApp, svc: Services) -> None:
+    """Remember the Services `app` was built with (create_app does; a hand-built test app may)."""
+    _SERVICES[app] = svc
+
+
+# Each app's Services, for the runners that start and close them (an AsyncApp has no slot for it).
+_SERVICES: weakref.WeakKeyDictionary[AsyncApp, Services] = weakref.WeakKeyDictionary()
 
 
 def services_of(app: AsyncApp) -> Services:
     """The Services an app was built with."""
-    return app._telnyx_services  # type: ignore[attr-defined]
+    return _SERVICES[app]

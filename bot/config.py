@@ -1,64 +1,116 @@
 """Settings: the ONLY reader of the environment and `.env`.
 
-`Settings.from_mapping({...})` takes any mapping, so tests pass a dict; `load_settings()` reads the process
-environment plus `.env`. Every problem is collected, then raised together as one `ConfigError`.
-Secrets are `SecretStr`: they never show in a repr, a log line or an error message.
+`load_settings()` reads the process environment plus `.env` (the environment wins) through
+pydantic-settings; `Settings.from_mapping({...})` validates a mapping alone, so tests and the console pass a
+dict. A blank value means unset. Every problem is collected, then raised together as one `ConfigError`
+whose lines name the variable, what was wrong and what is accepted: pydantic's own wording never reaches
+people alone, and no secret value is ever echoed. Secrets are `SecretStr`: they never show in a repr, a
+log line or an error message.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, Literal, get_args
 from urllib.parse import urlparse
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from bot.errors import ConfigError
-from bot.money import InvalidAmount, parse_amount
+from bot.money import NonNegativeAmount
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TELNYX_BASE_URL = "https://api.telnyx.com/v2"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///telnyx-bot.db"
 
-# name -> what it is, shown in error messages and kept in step with .env.example
-DOCUMENTED = {
-    "SLACK_BOT_TOKEN": "the bot token (xoxb-...) from OAuth & Permissions",
-    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write, for Socket Mode",
-    "SLACK_SIGNING_SECRET": "the signing secret from Basic Information, for HTTP mode",
-    "SLACK_API_URL": "the Slack Web API base URL, ending in /",
-    "TELNYX_API_KEY": "a Telnyx v2 API key (KEY...)",
-    "TELNYX_BASE_URL": "the Telnyx API base URL",
-    "TELNYX_TIMEOUT": "seconds to wait for Telnyx, 1 to 10",
-    "DATABASE_URL": "an SQLAlchemy URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://...",
-    "ACCESS_POLICY": "path to the access policy TOML file",
-    "LOG_LEVEL": "one of " + ", ".join(LOG_LEVELS),
-    "CACHE_TTL_SECONDS": "seconds account-wide reads are shared, 0 to 300",
-    "LOW_BALANCE_THRESHOLD": "available credit below which `balance` warns, a decimal amount",
-    "EXPORT_CONCURRENCY": "pages fetched at once by a CSV export, 1 to 16",
+_TOKEN_PREFIX = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+_DRIVERS = {
+    "postgresql://": "postgresql+asyncpg://",
+    "postgres://": "postgresql+asyncpg://",
+    "sqlite:///": "sqlite+aiosqlite:///",
 }
+_PROBLEM = "setting"  # the error type of our own validators: their message is the whole sentence
+_NOT_A_NUMBER = {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "finite_number"}
+_OUT_OF_RANGE = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
+
+# set while `from_mapping` builds settings: the mapping is then the only source
+_MAPPING_ONLY: ContextVar[bool] = ContextVar("settings_from_mapping_only", default=False)
 
 
-@dataclass(frozen=True)
-class Settings:
-    slack_bot_token: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    telnyx_api_key: SecretStr | None = None
-    telnyx_base_url: str = DEFAULT_TELNYX_BASE_URL
-    telnyx_timeout: float = 10.0
-    database_url: str = DEFAULT_DATABASE_URL
-    access_policy: Path | None = None
-    log_level: str = "INFO"
-    cache_ttl_seconds: float = 10.0
-    low_balance_threshold: Decimal = Decimal("50")
-    export_concurrency: int = 4
-    extra: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+class Settings(BaseSettings):
+    """Every setting of the bot; each field's description is what error messages and .env.example say."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr | None = Field(
+        None, description="the bot token (xoxb-...) from OAuth & Permissions", examples=["xoxb-..."]
+    )
+    slack_app_token: SecretStr | None = Field(
+        None,
+        description="an app-level token (xapp-...) with connections:write, for Socket Mode",
+        examples=["xapp-..."],
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="the signing secret from Basic Information, for HTTP mode", examples=["8f742231..."]
+    )
+    slack_api_url: str = Field(
+        DEFAULT_SLACK_API_URL,
+        description="the Slack Web API base URL, ending in /",
+        examples=[DEFAULT_SLACK_API_URL],
+    )
+    telnyx_api_key: SecretStr | None = Field(
+        None, description="a Telnyx v2 API key (KEY...)", examples=["KEY0123..."]
+    )
+    telnyx_base_url: str = Field(
+        DEFAULT_TELNYX_BASE_URL, description="the Telnyx API base URL", examples=[DEFAULT_TELNYX_BASE_URL]
+    )
+    telnyx_timeout: float = Field(
+        10.0,
+        ge=1,
+        le=10,
+        allow_inf_nan=False,
+        description="seconds to wait for Telnyx, 1 to 10",
+        examples=["10"],
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="an SQLAlchemy URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://...",
+        examples=[DEFAULT_DATABASE_URL],
+    )
+    access_policy: Path | None = Field(
+        None, description="path to the access policy TOML file", examples=["access.example.toml"]
+    )
+    log_level: LogLevel = Field("INFO", description="one of " + ", ".join(LOG_LEVELS), examples=["INFO"])
+    cache_ttl_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=300,
+        allow_inf_nan=False,
+        description="seconds account-wide reads are shared, 0 to 300",
+        examples=["10"],
+    )
+    low_balance_threshold: NonNegativeAmount = Field(
+        Decimal("50"),
+        description="available credit below which `balance` warns, a decimal amount",
+        examples=["50"],
+    )
+    export_concurrency: int = Field(
+        4, ge=1, le=16, description="pages fetched at once by a CSV export, 1 to 16", examples=["4"]
+    )
 
     @property
     def has_slack(self) -> bool:
@@ -68,115 +120,106 @@ class Settings:
         )
 
     @classmethod
-    def from_mapping(cls, env: Mapping[str, str]) -> Settings:
-        """Parse and validate; raise ConfigError listing every problem at once."""
-        problems: list[str] = []
+    def from_mapping(cls, mapping: Mapping[str, str]) -> Settings:
+        """Validate `mapping` (NAME -> text) alone, reading neither the environment nor `.env`.
 
-        def text(name: str) -> str | None:
-            value = env.get(name)
-            if value is None:
-                return None
-            value = value.strip()
-            return value or None
+        Raise ConfigError listing every problem at once.
+        """
+        values: dict[str, Any] = {name.lower(): mapping[name] for name in DOCUMENTED if name in mapping}
+        with _mapping_only():
+            return _validated(lambda: cls(**values))
 
-        def secret(name: str, prefix: tuple[str, ...] = ()) -> SecretStr | None:
-            value = text(name)
-            if value is None:
-                return None
-            if prefix and not value.startswith(prefix):
-                problems.append(
-                    f"{name} does not look right: expected {DOCUMENTED[name]}, starting with "
-                    f"{' or '.join(prefix)}. Copy it again from your Slack app's settings."
-                )
-            return SecretStr(value)
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over `.env`; `from_mapping` reads neither."""
+        if _MAPPING_ONLY.get():
+            return (init_settings,)
+        return init_settings, env_settings, dotenv_settings
 
-        def url(name: str, default: str, *, slash: bool = False) -> str:
-            value = text(name) or default
-            parsed = urlparse(value)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                problems.append(
-                    f"{name}={value!r} is not an http(s) URL. Expected {DOCUMENTED[name]}, e.g. {default}"
-                )
-            if slash and not value.endswith("/"):
-                value += "/"  # urljoin drops the last path segment otherwise
-            if not slash:
-                value = value.rstrip("/")
-            return value
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: Any) -> Any:
+        """`NAME=` (as .env.example writes it) or spaces leave the setting at its default."""
+        if not isinstance(data, dict):
+            return data
+        values = {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}
+        return {key: value for key, value in values.items() if value != ""}
 
-        def number(name: str, default: float, low: float, high: float, kind: type = float):
-            raw = text(name)
-            if raw is None:
-                return kind(default)
-            try:
-                value = kind(raw)
-            except ValueError:
-                problems.append(
-                    f"{name}={raw!r} is not a number. Expected {DOCUMENTED[name]}, e.g. {default}"
-                )
-                return kind(default)
-            if not low <= value <= high:
-                problems.append(f"{name}={raw} is out of range. Expected {DOCUMENTED[name]}, e.g. {default}")
-            return value
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token_prefix(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        name = _field(info)
+        prefix = _TOKEN_PREFIX[name]
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise _problem(
+                f"{name.upper()} does not look right: expected {_describe(name)}, starting with {prefix}. "
+                "Copy it again from your Slack app's settings."
+            )
+        return value
 
-        log_level = (text("LOG_LEVEL") or "INFO").upper()
-        if log_level not in LOG_LEVELS:
-            problems.append(f"LOG_LEVEL={log_level!r} is not a level. Expected {DOCUMENTED['LOG_LEVEL']}.")
+    @field_validator("slack_api_url", "telnyx_base_url")
+    @classmethod
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
+        name = _field(info)
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise _problem(f"{name.upper()}={value!r} is not an http(s) URL. {_expected(name)}")
+        if name == "slack_api_url":
+            return value if value.endswith("/") else value + "/"  # urljoin drops the last segment otherwise
+        return value.rstrip("/")
 
-        threshold_raw = text("LOW_BALANCE_THRESHOLD") or "50"
-        try:
-            threshold = parse_amount(threshold_raw, allow_zero=True)
-        except InvalidAmount as err:
-            problems.append(f"LOW_BALANCE_THRESHOLD={threshold_raw!r} {err.reason}")
-            threshold = Decimal("50")
-
-        database_url = text("DATABASE_URL") or DEFAULT_DATABASE_URL
-        if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
-            database_url = "postgresql+asyncpg://" + database_url.split("://", 1)[1]
-        elif database_url.startswith("sqlite:///"):
-            database_url = "sqlite+aiosqlite:///" + database_url[len("sqlite:///") :]
-        if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            problems.append(
-                f"DATABASE_URL must be SQLite or PostgreSQL: expected {DOCUMENTED['DATABASE_URL']}"
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        for plain, driver in _DRIVERS.items():
+            if value.startswith(plain):
+                value = driver + value[len(plain) :]
+                break
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise _problem(
+                f"DATABASE_URL must be SQLite or PostgreSQL: expected {_describe('database_url')}"
                 " (the value is not shown: it may hold a password)."
             )
+        return value
 
-        policy_raw = text("ACCESS_POLICY")
-        policy = Path(policy_raw).expanduser() if policy_raw else None
-        if policy is not None and not policy.is_file():
-            problems.append(
-                f"ACCESS_POLICY={policy_raw!r}: no such file. Point it at a TOML policy, "
+    @field_validator("access_policy", mode="before")
+    @classmethod
+    def _policy_file(cls, value: Any) -> Any:
+        if not isinstance(value, str | Path):
+            return value
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise _problem(
+                f"ACCESS_POLICY={str(value)!r}: no such file. Point it at a TOML policy, "
                 "e.g. ACCESS_POLICY=access.example.toml, or unset it for view-only access."
             )
+        return path
 
-        settings = cls(
-            slack_bot_token=secret("SLACK_BOT_TOKEN", ("xoxb-",)),
-            slack_app_token=secret("SLACK_APP_TOKEN", ("xapp-",)),
-            slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
-            slack_api_url=url("SLACK_API_URL", DEFAULT_SLACK_API_URL, slash=True),
-            telnyx_api_key=secret("TELNYX_API_KEY"),
-            telnyx_base_url=url("TELNYX_BASE_URL", DEFAULT_TELNYX_BASE_URL),
-            telnyx_timeout=number("TELNYX_TIMEOUT", 10.0, 1.0, 10.0),
-            database_url=database_url,
-            access_policy=policy,
-            log_level=log_level,
-            cache_ttl_seconds=number("CACHE_TTL_SECONDS", 10.0, 0.0, 300.0),
-            low_balance_threshold=threshold,
-            export_concurrency=number("EXPORT_CONCURRENCY", 4, 1, 16, int),
-        )
-        if problems:
-            raise ConfigError(problems)
-        return settings
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: Any) -> Any:
+        level = value.upper() if isinstance(value, str) else value
+        if level not in LOG_LEVELS:
+            raise _problem(f"LOG_LEVEL={level!r} is not a level. Expected {_describe('log_level')}.")
+        return level
 
 
-def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
-    """Read the process environment plus `.env` (the environment wins) and validate."""
-    from dotenv import dotenv_values
+# name -> what it is, shown in error messages and kept in step with .env.example (a test checks)
+DOCUMENTED: dict[str, str] = {
+    name.upper(): field.description or name for name, field in Settings.model_fields.items()
+}
 
-    values: dict[str, str] = {}
-    if env_file and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ)
-    return Settings.from_mapping(values)
+
+def load_settings(env_file: Path | str | None = ".env") -> Settings:
+    """Read the process environment plus `env_file` (the environment wins) and validate."""
+    return _validated(lambda: Settings(_env_file=env_file))
 
 
 def configure_logging(settings: Settings) -> None:
@@ -185,3 +228,63 @@ def configure_logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+@contextmanager
+def _mapping_only() -> Iterator[None]:
+    token = _MAPPING_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _MAPPING_ONLY.reset(token)
+
+
+def _validated(build: Callable[[], Settings]) -> Settings:
+    """Build settings; turn pydantic's errors into one ConfigError written for people."""
+    try:
+        return build()
+    except ValidationError as err:
+        # `from None`: the ValidationError holds the raw inputs, secrets among them
+        raise ConfigError([_explain(error) for error in err.errors()]) from None
+    except SettingsError as err:  # `.env` unreadable; pydantic-settings' message names no value
+        raise ConfigError([f"The settings could not be read: {err}."]) from None
+
+
+def _explain(error: ErrorDetails) -> str:
+    """One problem as a sentence naming the variable, what was wrong and what is accepted."""
+    name = str(error["loc"][0]) if error["loc"] else ""
+    variable = name.upper()
+    kind = error["type"]
+    if kind == _PROBLEM:
+        return error["msg"]
+    if kind == "invalid_amount":  # bot.money's refusal already quotes the value and gives an example
+        return f"{variable}: {error['msg']}"
+    if kind in _NOT_A_NUMBER:
+        return f"{variable}={error['input']!r} is not a number. {_expected(name)}"
+    if kind in _OUT_OF_RANGE:
+        return f"{variable}={error['input']} is out of range. {_expected(name)}"
+    # anything else: the value is not echoed (it may be a secret)
+    return f"{variable} is not valid ({error['msg'].rstrip('.').lower()}). {_expected(name)}"
+
+
+def _problem(sentence: str) -> PydanticCustomError:
+    return PydanticCustomError(_PROBLEM, sentence)
+
+
+def _field(info: ValidationInfo) -> str:
+    if info.field_name is None:  # only model validators lack one
+        raise TypeError("a field validator was called without a field")
+    return info.field_name
+
+
+def _describe(name: str) -> str:
+    field = Settings.model_fields.get(name)
+    return field.description or name if field else name
+
+
+def _expected(name: str) -> str:
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return "See .env.example."
+    example = f", e.g. {field.examples[0]}" if field.examples else ""
+    return f"Expected {field.description}{example}."

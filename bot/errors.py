@@ -1,4 +1,4 @@
-"""The project's errors: what the gateway raises instead of SDK exceptions.
+"""The project's errors: what the gateway raises instead of httpx exceptions and HTTP statuses.
 
 Each carries a message a Slack user can act on. None of them ever holds an API key or a raw body.
 """

@@ -1,45 +1,175 @@
-"""Typed data the gateway returns: money is Decimal, times are aware datetimes.
+"""Typed data the gateway returns, validated straight from Telnyx's JSON: money is Decimal, times aware UTC.
 
-These are the only shapes `handlers/` and `formatting/` see of Telnyx; SDK models never leave the gateway.
+These are the only shapes `handlers/` and `formatting/` see of Telnyx. Each model is built two ways with
+the same field names: by the gateway, `Model.model_validate(body["data"])` on a decoded answer (Telnyx's
+names are `validation_alias=wire(...)` or an AliasPath into nested objects; list answers take
+`context={"page_number": n, "page_size": s}`); and by name, `Balance(balance=Decimal("1.00"), ...)`, in
+the core and its tests. Aliases are for validation only: `model_dump()` and every constructor keep the
+field names.
+
+Telnyx's JSON is read leniently where its documents are loose: `null` for a field with a default is
+that default, an absent list is an empty one, an item that is not an object is skipped, a time without
+offset is UTC. Money comes from a decimal string or an integer (`bot.money.wire_decimal`), never a float.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+
+from bot.money import wire_decimal
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def wire(*names: str) -> AliasChoices:
+    """A field's name(s) in Telnyx's JSON, the first one given wins; for validation only.
+
+    Always AliasChoices, even for one name: pydantic names a `__signature__` parameter after a plain
+    string alias, and the constructor's keywords (for mypy, IDEs, hypothesis) must stay the field names.
+    """
+    return AliasChoices(*names)
+
+
+def _money(value: Any) -> Decimal:
+    """Telnyx's decimal string (or integer); a Decimal is taken as it is: built by name, or decoded from
+    JSON digits (`load_json` parses fractions as Decimal, always finite)."""
+    return value if isinstance(value, Decimal) else wire_decimal(value)
+
+
+def _money_or_none(value: Any) -> Decimal | None:
+    return None if value is None or value == "" else _money(value)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _none_if_blank(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _empty_if_none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _usd_if_blank(value: Any) -> Any:
+    return value or "USD"
+
+
+def _false_if_none(value: Any) -> Any:
+    return False if value is None else value
+
+
+def _objects(value: Any) -> Any:
+    """A JSON array of objects: null is empty, an item that is not an object is skipped."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict | BaseModel)]
+    return value
+
+
+def _listed(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _object_or_empty(value: Any) -> Any:
+    return value if isinstance(value, dict) else {}
+
+
+def _error_codes(value: Any) -> list[int]:
+    """Attempt errors: the spec says integers, but its own example also shows {"code": "75001"} objects."""
+    codes: list[int] = []
+    for error in value if isinstance(value, list) else []:
+        code = error.get("code") if isinstance(error, dict) else error
+        if isinstance(code, int) and not isinstance(code, bool):
+            codes.append(code)
+        elif isinstance(code, str) and code.isdigit():
+            codes.append(int(code))
+    return codes
+
+
+Money = Annotated[Decimal, BeforeValidator(_money)]
+MoneyOrNone = Annotated[Decimal | None, BeforeValidator(_money_or_none)]
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+UtcTimeOrNone = Annotated[UtcTime | None, BeforeValidator(_none_if_blank)]
+Text = Annotated[str, BeforeValidator(_empty_if_none)]
+Currency = Annotated[str, BeforeValidator(_usd_if_blank)]
+Flag = Annotated[bool, BeforeValidator(_false_if_none)]
+Objects = Annotated[list[M], BeforeValidator(_objects)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="ignore",
+        validate_by_name=True,
+        validate_by_alias=True,
+        coerce_numbers_to_str=True,  # an id Telnyx sends as a number is still an id
+    )
 
 
 class Page(_Model):
-    """Pagination facts of a list response."""
+    """Pagination facts of a list response (Telnyx's `meta`)."""
 
-    number: int = 1
-    size: int = 20
+    number: int = Field(1, validation_alias=wire("page_number"))
+    size: int = Field(20, validation_alias=wire("page_size"))
     total_pages: int = 1
     total_results: int = 0
 
 
+class _Listing(_Model):
+    """A list answer, `{"data": [...], "meta": {...}}`. What `meta` leaves out is what was asked for
+    (the validation context's `page_number`/`page_size`), one page, and as many results as arrived."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _complete_meta(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, dict) or "data" not in value:
+            return value  # built by name
+        if not isinstance(value["data"], list):
+            raise ValueError("a list answer needs a `data` array")
+        asked = info.context if isinstance(info.context, dict) else {}
+        meta = value.get("meta")
+        if not isinstance(meta, dict):
+            meta = {}
+        known = {
+            "page_number": asked.get("page_number", 1),
+            "page_size": asked.get("page_size", 20),
+            "total_results": len(value["data"]),
+        }
+        return {**value, "meta": known | {k: v for k, v in meta.items() if v is not None}}
+
+
 class Balance(_Model):
-    balance: Decimal
-    available_credit: Decimal
-    credit_limit: Decimal
-    pending: Decimal
-    currency: str = "USD"
+    balance: Money
+    available_credit: Money
+    credit_limit: Money
+    pending: Money = Decimal("0")
+    currency: Currency = "USD"
 
 
 class AutoRechargePrefs(_Model):
     id: str | None = None
-    enabled: bool = False
-    invoice_enabled: bool = False
+    enabled: Flag = False
+    invoice_enabled: Flag = False
     preference: Literal["credit_paypal", "ach"] | None = None
-    threshold_amount: Decimal | None = None
-    recharge_amount: Decimal | None = None
+    threshold_amount: MoneyOrNone = None
+    recharge_amount: MoneyOrNone = None
 
 
 class AutoRechargeChange(_Model):
@@ -62,9 +192,21 @@ class Invoice(_Model):
     download_url: str | None = None  # only with action=link; short lived
 
 
-class InvoicePage(_Model):
-    invoices: list[Invoice]
-    page: Page
+class InvoicePage(_Listing):
+    invoices: Objects[Invoice] = Field(validation_alias=wire("data"))
+    page: Page = Field(validation_alias=wire("meta"))
+
+
+class _MonthCharges(_Model):
+    """One month of a comparative summary line on the wire: recurring (mrc) and one-time (otc) charges."""
+
+    quantity: int | None = None
+    mrc: Money = Decimal("0")
+    otc: MoneyOrNone = None
+
+    @property
+    def amount(self) -> Decimal:
+        return self.mrc + (self.otc or Decimal("0"))
 
 
 class SummaryLine(_Model):
@@ -72,13 +214,30 @@ class SummaryLine(_Model):
 
     type: Literal["simple", "comparative"]
     name: str
-    alias: str
+    alias: Text = ""
     quantity: int | None = None
-    amount: Decimal | None = None
+    amount: MoneyOrNone = None
     new_quantity: int | None = None
-    new_amount: Decimal | None = None
+    new_amount: MoneyOrNone = None
     existing_quantity: int | None = None
-    existing_amount: Decimal | None = None
+    existing_amount: MoneyOrNone = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _months(cls, value: Any) -> Any:
+        """Telnyx's comparative line nests `new_this_month`/`existing_this_month`; any other is simple."""
+        if not isinstance(value, dict):
+            return value
+        if value.get("type") != "comparative":
+            return {"amount": "0", **value, "type": "simple"}
+        if "new_amount" in value or "existing_amount" in value:
+            return value  # built by name
+        lifted = dict(value)
+        for month in ("new", "existing"):
+            charges = _MonthCharges.model_validate(value.get(f"{month}_this_month") or {})
+            lifted[f"{month}_quantity"] = charges.quantity
+            lifted[f"{month}_amount"] = charges.amount  # a month's amount: its recurring plus one-time
+        return lifted
 
     @property
     def total(self) -> Decimal:
@@ -88,41 +247,43 @@ class SummaryLine(_Model):
 
 
 class Adjustment(_Model):
-    amount: Decimal
-    description: str = ""
+    amount: Money
+    description: Text = ""
     event_date: date
 
 
 class ChargesTotals(_Model):
-    new_mrc: Decimal
-    new_otc: Decimal
-    existing_mrc: Decimal
-    other: Decimal
-    credits: Decimal
-    ledger_adjustments: Decimal
-    grand_total: Decimal
+    new_mrc: Money
+    new_otc: Money
+    existing_mrc: Money
+    other: Money
+    credits: Money
+    ledger_adjustments: Money
+    grand_total: Money
 
 
 class ChargesSummary(_Model):
     start_date: date
     end_date: date
-    currency: str
-    user_email: str = ""
-    lines: list[SummaryLine]
-    adjustments: list[Adjustment]
-    totals: ChargesTotals
+    currency: Currency = "USD"
+    user_email: Text = ""
+    lines: Objects[SummaryLine] = Field(default_factory=list, validation_alias=AliasPath("summary", "lines"))
+    adjustments: Objects[Adjustment] = Field(
+        default_factory=list, validation_alias=AliasPath("summary", "adjustments")
+    )
+    totals: ChargesTotals = Field(validation_alias=wire("total"))
 
 
 class ServiceCharge(_Model):
     name: str
-    cost_type: str
-    cost: Decimal
+    cost_type: Text = ""
+    cost: Money
 
 
 class NumberCharges(_Model):
     tn: str
-    charge_type: str
-    services: list[ServiceCharge]
+    charge_type: Text = ""
+    services: Objects[ServiceCharge] = Field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -132,85 +293,112 @@ class NumberCharges(_Model):
 class ChargesBreakdown(_Model):
     start_date: date
     end_date: date
-    currency: str
-    results: list[NumberCharges]
+    currency: Currency = "USD"
+    results: Objects[NumberCharges] = Field(default_factory=list)
 
 
 class DetailRecord(_Model):
-    """A usage record; the common fields are lifted, the rest stays in `raw` (it varies by type)."""
+    """A usage record; the common fields are lifted, the rest stays in `raw` (it varies by type).
 
-    id: str
-    record_type: str
-    created_at: datetime | None = None
-    status: str | None = None
+    Field names differ by record type (messaging has `uuid`, not `id`; voice has `started_at`): each
+    field takes the first of its names that is given and not blank.
+    """
+
+    id: str = Field("", validation_alias=wire("id", "uuid"))
+    record_type: str = ""
+    created_at: UtcTimeOrNone = Field(None, validation_alias=wire("created_at", "started_at", "invoked_at"))
+    status: str | None = Field(None, validation_alias=wire("status", "verification_status"))
     direction: str | None = None
-    cost: Decimal | None = None
+    cost: MoneyOrNone = Field(None, validation_alias=wire("cost", "verify_usage_fee", "data_cost"))
     currency: str | None = None
     raw: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_raw(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or "raw" in value:
+            return value  # built by name
+        given = {key: item for key, item in value.items() if item is not None and item != ""}
+        return given | {"raw": value}
 
-class DetailRecordPage(_Model):
-    records: list[DetailRecord]
-    page: Page
+
+class DetailRecordPage(_Listing):
+    records: Objects[DetailRecord] = Field(validation_alias=wire("data"))
+    page: Page = Field(validation_alias=wire("meta"))
 
 
 class AuditChange(_Model):
-    field: str
-    old: Any = None
-    new: Any = None
+    field: Text = ""
+    old: Any = Field(None, validation_alias=wire("from"))
+    new: Any = Field(None, validation_alias=wire("to"))
 
 
 class AuditEvent(_Model):
     id: str
-    created_at: datetime
+    created_at: UtcTime
     change_made_by: str | None = None
     change_type: str | None = None
     resource_id: str | None = None
     user_id: str | None = None
-    changes: list[AuditChange] = Field(default_factory=list)
+    changes: Objects[AuditChange] = Field(default_factory=list)
 
 
-class AuditEventPage(_Model):
-    events: list[AuditEvent]
-    page: Page
+class AuditEventPage(_Listing):
+    events: Objects[AuditEvent] = Field(validation_alias=wire("data"))
+    page: Page = Field(validation_alias=wire("meta"))
 
 
 class UserTags(_Model):
-    number_tags: list[str]
-    outbound_profile_tags: list[str]
+    number_tags: Annotated[list[str], BeforeValidator(_listed)] = Field(default_factory=list)
+    outbound_profile_tags: Annotated[list[str], BeforeValidator(_listed)] = Field(default_factory=list)
 
 
 class DeliveryAttempt(_Model):
     status: Literal["delivered", "failed"] | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    errors: list[int] = Field(default_factory=list)
-    request_url: str | None = None
-    response_status: int | None = None
-    response_body: str | None = None
-    response_headers: list[Any] = Field(default_factory=list)
+    started_at: UtcTimeOrNone = None
+    finished_at: UtcTimeOrNone = None
+    errors: Annotated[list[int], BeforeValidator(_error_codes)] = Field(default_factory=list)
+    request_url: str | None = Field(None, validation_alias=AliasPath("http", "request", "url"))
+    response_status: int | None = Field(None, validation_alias=AliasPath("http", "response", "status"))
+    response_body: str | None = Field(None, validation_alias=AliasPath("http", "response", "body"))
+    response_headers: Annotated[list[Any], BeforeValidator(_listed)] = Field(
+        default_factory=list, validation_alias=AliasPath("http", "response", "headers")
+    )
 
 
 class WebhookDelivery(_Model):
     id: str
     status: Literal["delivered", "failed"]
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    event_type: str | None = None
-    event_id: str | None = None
-    occurred_at: datetime | None = None
-    payload: dict[str, Any] = Field(default_factory=dict)
-    attempts: list[DeliveryAttempt] = Field(default_factory=list)
+    started_at: UtcTimeOrNone = None
+    finished_at: UtcTimeOrNone = None
+    event_type: str | None = Field(None, validation_alias=AliasPath("webhook", "event_type"))
+    event_id: str | None = Field(None, validation_alias=AliasPath("webhook", "id"))
+    occurred_at: UtcTimeOrNone = Field(None, validation_alias=AliasPath("webhook", "occurred_at"))
+    payload: Annotated[dict[str, Any], BeforeValidator(_object_or_empty)] = Field(
+        default_factory=dict, validation_alias=AliasPath("webhook", "payload")
+    )
+    attempts: Objects[DeliveryAttempt] = Field(default_factory=list)
 
 
-class WebhookDeliveryPage(_Model):
-    deliveries: list[WebhookDelivery]
-    page: Page
+class WebhookDeliveryPage(_Listing):
+    deliveries: Objects[WebhookDelivery] = Field(validation_alias=wire("data"))
+    page: Page = Field(validation_alias=wire("meta"))
 
 
 class PaymentResult(_Model):
     id: str
     amount: Decimal  # from amount_cents
-    currency: str
+    currency: Currency = Field("USD", validation_alias=wire("amount_currency"))
     processor_status: str | None = None
-    created_at: datetime | None = None
+    created_at: UtcTimeOrNone = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cents(cls, value: Any) -> Any:
+        """Telnyx answers `amount_cents`, an integer: the amount is exactly that many hundredths."""
+        if not isinstance(value, dict) or "amount_cents" not in value:
+            return value  # built by name
+        cents = value["amount_cents"]
+        if isinstance(cents, bool) or not isinstance(cents, int):
+            raise ValueError("amount_cents is not an integer")
+        return value | {"amount": Decimal(cents).scaleb(-2)}

@@ -31,7 +31,7 @@ async def first_seen(store: Store, trigger_id: str, now: datetime) -> bool:
     )
     async with store.transaction() as session:
         result = await session.execute(statement)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def forget_old(store: Store, now: datetime) -> int:

@@ -57,9 +57,9 @@ class HttpServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        addresses = self._runner.addresses  # (host, port) of each listening socket
+        if addresses:
+            self.port = int(addresses[0][1])
 
     async def stop(self, grace: float = GRACE_SECONDS) -> None:
         """Stop accepting, let in-flight work finish (up to `grace` s), then close."""
@@ -98,7 +98,7 @@ def freeze_startup_heap() -> None:
     """Move everything built at start-up (modules, models, the app) out of the garbage collector's reach.
 
     The bot starts with hundreds of thousands of long-lived objects (Bolt, slack_sdk, SQLAlchemy, pydantic,
-    the Telnyx SDK). Without this, a full collection during a burst walks all of them and stalls the event
+    httpx). Without this, a full collection during a burst walks all of them and stalls the event
     loop for long enough that the kernel drops incoming connections (measured with `make bench`: 300-400
     listen-queue overflows and ack p99 1.7 s in the first burst of 500; with it, none and 0.6 s).
     """

@@ -113,7 +113,7 @@ def _amount_input(block_id: str, label: str, value: object, hint: str) -> InputB
             action_id=ids.INPUT,
             initial_value=str(value) if value is not None else None,
             placeholder="e.g. 100.00",
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -135,19 +135,19 @@ def edit_modal(prefs: AutoRechargePrefs, private_metadata: str) -> View:
                 LABELS["threshold_amount"],
                 prefs.threshold_amount,
                 "USD, at most two decimals, 0 or more",
-            ),  # fmt: skip
+            ),
             _amount_input(
                 ids.BLOCK_AR_AMOUNT,
                 LABELS["recharge_amount"],
                 prefs.recharge_amount,
                 "USD, at most two decimals, more than 0",
-            ),  # fmt: skip
+            ),
             InputBlock(
                 block_id=ids.BLOCK_AR_PREFERENCE,
                 label=PlainTextObject(text=LABELS["preference"]),
                 element=StaticSelectElement(
                     action_id=ids.INPUT, options=options, initial_option=initial, placeholder="Choose"
-                ),  # fmt: skip
+                ),
             ),
             _onoff(ids.BLOCK_AR_INVOICE, LABELS["invoice_enabled"], prefs.invoice_enabled),
         ],

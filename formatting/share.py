@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, InteractiveElement
 
 from bot import ids
 from formatting.layout import MAX_BLOCKS, actions, button, context
@@ -41,7 +41,9 @@ def channel_copy(blocks: list[Block], user_id: str) -> list[Block]:
     kept: list[Block] = [shared_by_context(user_id)]
     for block in blocks:
         if isinstance(block, ActionsBlock):
-            elements = [e for e in block.elements if not _is_personal(e)]
+            elements = [
+                e for e in block.elements if isinstance(e, InteractiveElement) and not _is_personal(e)
+            ]
             if not elements:
                 continue
             block = ActionsBlock(elements=elements, block_id=block.block_id)

@@ -74,8 +74,10 @@ def _decision_lines(r: TopupRequest) -> list[str]:
     if r.resolution is not None:
         return _resolution_lines(r, by, at)
     if r.state == TopupState.SUCCEEDED:
-        lines = [f"Approved by {by} {at}. Telnyx transaction `{escape(r.transaction_id or '?')}`, "
-                 f"processor status *{escape(r.processor_status or 'unknown')}*."]  # fmt: skip
+        lines = [
+            f"Approved by {by} {at}. Telnyx transaction `{escape(r.transaction_id or '?')}`, "
+            f"processor status *{escape(r.processor_status or 'unknown')}*."
+        ]
         if r.new_balance is not None:
             lines.append(f"New balance: *{money(r.new_balance, r.currency)}*")
         return lines
@@ -98,8 +100,10 @@ def _decision_lines(r: TopupRequest) -> list[str]:
     if r.state == TopupState.DENIED:
         return [f"Denied by {by} {at}: {escape(r.deny_reason or '')}"]
     if r.state == TopupState.EXPIRED:
-        return [f"Nobody decided before {slack_date(r.expires_at)}; it can no longer be approved. "
-                "Ask again with `/telnyx topup` if it is still needed."]  # fmt: skip
+        return [
+            f"Nobody decided before {slack_date(r.expires_at)}; it can no longer be approved. "
+            "Ask again with `/telnyx topup` if it is still needed."
+        ]
     if r.state in (TopupState.APPROVED, TopupState.EXECUTING):
         return [f"Approved by {by} {at}; the payment is being sent."]
     return [f"Expires {slack_date(r.expires_at)}."]
@@ -164,8 +168,10 @@ def card_blocks(
         ("Requested", slack_date(r.created_at)),
     ]
     if balance is not None:
-        pairs += [("Balance", money(balance.balance, balance.currency)),
-                  ("Available credit", money(balance.available_credit, balance.currency))]  # fmt: skip
+        pairs += [
+            ("Balance", money(balance.balance, balance.currency)),
+            ("Available credit", money(balance.available_credit, balance.currency)),
+        ]
     blocks: list[Block] = [
         header(f"Top-up request: {_amount(r)}"),
         fields_section(pairs),
@@ -197,7 +203,7 @@ def requested_blocks(r: TopupRequest, approvals_channel: str) -> list[Block]:
         section(
             f":inbox_tray: Your top-up request for *{_amount(r)}* was sent to <#{approvals_channel}> for "
             f"finance to approve. You will get a direct message when it is decided."
-        ),  # fmt: skip
+        ),
         context(f"Request `{r.id}`; it expires {slack_date(r.expires_at)}."),
     ]
 

@@ -78,8 +78,12 @@ def usage_blocks(
         ),
     ]
     if stats.walked is not None and stats.walked < stats.count:
-        blocks.append(context(f"Cost and statuses are over the first {stats.walked:,} of {stats.count:,} records; "
-                              "Export CSV has them all."))  # fmt: skip
+        blocks.append(
+            context(
+                f"Cost and statuses are over the first {stats.walked:,} of {stats.count:,} records; "
+                "Export CSV has them all."
+            )
+        )
     records = page.records
     if records:
         lines = [_record_line(r, stats.currency) for r in records]

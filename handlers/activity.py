@@ -37,6 +37,11 @@ async def run_audit(req: Req, parsed: Parsed) -> None:
 
 
 SUBCOMMANDS = [
-    Subcommand("audit", "/telnyx audit [period]", "Recent changes to the account: who, what, when, old -> new "
-               "(default the last 30 days).", EXAMPLE, run_audit),
-]  # fmt: skip
+    Subcommand(
+        "audit",
+        "/telnyx audit [period]",
+        "Recent changes to the account: who, what, when, old -> new (default the last 30 days).",
+        EXAMPLE,
+        run_audit,
+    ),
+]

@@ -39,8 +39,12 @@ WHAT = "change auto-recharge"
 async def run_autorecharge(req: Req, parsed: Parsed) -> None:
     """Show the auto-recharge preferences, with Edit for those allowed to change them (or why not)."""
     if parsed.args or parsed.options:
-        await usage_error(req, "`autorecharge` takes no arguments", "`/telnyx autorecharge`, then Edit",
-                          "/telnyx autorecharge")  # fmt: skip
+        await usage_error(
+            req,
+            "`autorecharge` takes no arguments",
+            "`/telnyx autorecharge`, then Edit",
+            "/telnyx autorecharge",
+        )
         return
     fresh = await req.svc.telnyx.auto_recharge_prefs()
     decision = await check(req, Permission.CHANGE_AUTORECHARGE)
@@ -106,9 +110,9 @@ def read_form(values: dict[str, Any]) -> tuple[AutoRechargeChange | None, dict[s
     return AutoRechargeChange(
         enabled=chosen(ids.BLOCK_AR_ENABLED) == "on",
         invoice_enabled=chosen(ids.BLOCK_AR_INVOICE) == "on",
-        preference=preference,  # type: ignore[arg-type]  # checked against PREFERENCES above
-        threshold_amount=threshold,  # type: ignore[arg-type]
-        recharge_amount=amount,  # type: ignore[arg-type]
+        preference=preference,  # checked against PREFERENCES above
+        threshold_amount=threshold,
+        recharge_amount=amount,
     ), {}
 
 
@@ -141,15 +145,26 @@ async def handle_submit(
         )
         await answer_error(req, err)
         return
-    await audit.record(req.user_id, "autorecharge.change", "autorecharge", before.model_dump(mode="json"),
-                       after.model_dump(mode="json"), "ok")  # fmt: skip
+    await audit.record(
+        req.user_id,
+        "autorecharge.change",
+        "autorecharge",
+        before.model_dump(mode="json"),
+        after.model_dump(mode="json"),
+        "ok",
+    )
     await answer(req, change_text(before, after), change_blocks(before, after, req.user_id))
 
 
 SUBCOMMANDS = [
-    Subcommand("autorecharge", "/telnyx autorecharge", "Auto-recharge settings; finance can edit them.",
-               "/telnyx autorecharge", run_autorecharge),
-]  # fmt: skip
+    Subcommand(
+        "autorecharge",
+        "/telnyx autorecharge",
+        "Auto-recharge settings; finance can edit them.",
+        "/telnyx autorecharge",
+        run_autorecharge,
+    ),
+]
 
 
 def register(app: Any) -> None:

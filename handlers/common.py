@@ -70,7 +70,7 @@ def responder(svc: Services, url: str) -> Any:
             body["blocks"] = [b.to_dict() if isinstance(b, Block) else b for b in blocks]
         async with svc.http().post(url, json=body, timeout=aiohttp.ClientTimeout(total=10)) as resp:
             return WebhookResponse(
-                url=url, status_code=resp.status, body=await resp.text(), headers=resp.headers
+                url=url, status_code=resp.status, body=await resp.text(), headers=dict(resp.headers)
             )
 
     return respond
@@ -172,7 +172,7 @@ def tracked(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]
                 # a modal submission has nowhere to answer; its handler answers its own errors
                 logger.error("unanswered Telnyx error in %s: %s", fn.__name__, type(err).__name__)
                 return
-            req = Req.from_bolt(body, kwargs["context"], kwargs.get("respond"), kwargs["client"])
+            req = Req.from_bolt(body, kwargs["context"], kwargs["respond"], kwargs["client"])
             await answer_error(req, err)
         finally:
             svc.inflight.leave()

@@ -8,6 +8,7 @@ at the change, reply in the card's thread, post an audit record to the audit cha
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -46,7 +47,7 @@ async def _balance(svc: Services) -> Balance | None:
         return None
 
 
-async def card_of(svc: Services, request: TopupRequest) -> tuple[str, list[object]]:
+async def card_of(svc: Services, request: TopupRequest) -> tuple[str, list[Any]]:
     """(text, blocks) of a request's card as it is now: the balance while pending, evidence when unknown."""
     balance = await _balance(svc) if request.state is TopupState.PENDING else None
     evidence = None

@@ -65,7 +65,7 @@ async def start_export(req: Req, record_type: str, period: Period, filters: dict
     title = f"{record_type} records, {period.label}"
     try:
         posted = await req.client.chat_postMessage(
-            channel=req.channel_id,
+            channel=req.channel_id or req.user_id,  # no channel (never from Slack's buttons): a DM
             text=f"Exporting {title} for <@{req.user_id}>...",
             blocks=export_progress_blocks(0, 0, 0, title=title, user_id=req.user_id),
         )
@@ -97,15 +97,21 @@ async def run_export(
 ) -> None:
     """Walk every page (concurrently, in order), write rows as they come, upload, report."""
     channel, ts = where
-    progress = {"pages": 0, "total": 0, "rows": 0, "last": 0.0}
+    progress: dict[str, int] = {"pages": 0, "total": 0, "rows": 0}
+    last_update = [0.0]
 
     async def on_page(done: int, total: int) -> None:
         progress["pages"], progress["total"] = done, total
         now = time.monotonic()
-        if now - progress["last"] >= PROGRESS_EVERY and done < total:
-            progress["last"] = now
-            await _update(req, channel, ts, f"Exporting {title}: page {done} of {total}",
-                          export_progress_blocks(done, total, progress["rows"], title=title, user_id=req.user_id))  # fmt: skip
+        if now - last_update[0] >= PROGRESS_EVERY and done < total:
+            last_update[0] = now
+            await _update(
+                req,
+                channel,
+                ts,
+                f"Exporting {title}: page {done} of {total}",
+                export_progress_blocks(done, total, progress["rows"], title=title, user_id=req.user_id),
+            )
 
     with tempfile.TemporaryDirectory(prefix="telnyx-export-") as tmp:
         path = (

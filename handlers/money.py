@@ -40,12 +40,25 @@ async def run_trail(req: Req, parsed: Parsed) -> None:
 SUBCOMMANDS = [
     *autorecharge.SUBCOMMANDS,
     *topup.SUBCOMMANDS,
-    Subcommand("whoami", "/telnyx whoami", "Your roles, and what each permission allows you.",
-               "/telnyx whoami", run_whoami, permission=None, shareable=False),
-    Subcommand("trail", "/telnyx trail [N]", "The bot's own audit trail: the last N changes, decisions and "
-               "denials it handled (admins).", "/telnyx trail 50", run_trail, permission=Permission.ADMIN,
-               shareable=False),
-]  # fmt: skip
+    Subcommand(
+        "whoami",
+        "/telnyx whoami",
+        "Your roles, and what each permission allows you.",
+        "/telnyx whoami",
+        run_whoami,
+        permission=None,
+        shareable=False,
+    ),
+    Subcommand(
+        "trail",
+        "/telnyx trail [N]",
+        "The bot's own audit trail: the last N changes, decisions and denials it handled (admins).",
+        "/telnyx trail 50",
+        run_trail,
+        permission=Permission.ADMIN,
+        shareable=False,
+    ),
+]
 
 
 def register(app: Any) -> None:

@@ -32,9 +32,11 @@ async def handle_share(
     await ack()
     req = Req.from_bolt(body, context, respond, client)
     parsed = parse((body.get("actions") or [{}])[0].get("value", ""))
-    sub = subcommands().get(parsed.name) if isinstance(parsed, Parsed) else None
-    if sub is None or not sub.shareable:
+    if not isinstance(parsed, Parsed):
         return  # not a value this app sends
+    sub = subcommands().get(parsed.name)
+    if sub is None or not sub.shareable:
+        return
     if sub.permission is not None and not await allowed(req, sub.permission, f"share /telnyx {sub.name}"):
         return
     await sub.run(replace(req, shared_by=req.user_id), parsed)

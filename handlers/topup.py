@@ -81,8 +81,11 @@ async def create_request(req: Req, amount: str, reason: str) -> None:
     except SlackApiError as err:
         error = str(err.response.get("error"))
         logger.error("approval card for %s not posted in %s: %s", request.id, channel, error)
-        await answer(req, f"The request was stored but finance was not told: {error}.",
-                     card_not_posted_blocks(request, channel, error))  # fmt: skip
+        await answer(
+            req,
+            f"The request was stored but finance was not told: {error}.",
+            card_not_posted_blocks(request, channel, error),
+        )
         return
     await req.svc.approvals.attach_card(request.id, posted["channel"], posted["ts"])
     await answer(req, f"Top-up request sent to finance in <#{channel}>.", requested_blocks(request, channel))
@@ -107,8 +110,13 @@ async def handle_request_button(req: Req, _value: str) -> None:
 
 
 @tracked
-async def handle_request_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
-                                respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+async def handle_request_submit(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
     """The request form: the amount checked inline, then the same path as `/telnyx topup`."""
     amount, limit = field_value(body, ids.BLOCK_TOPUP_AMOUNT), context["svc"].policy.max_topup
     try:
@@ -172,8 +180,13 @@ async def handle_deny_button(req: Req, request_id: str) -> None:
 
 
 @tracked
-async def handle_deny_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext,
-                             respond: AsyncRespond, client: AsyncWebClient) -> None:  # fmt: skip
+async def handle_deny_submit(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
     """Deny with the reason (required, inline error); access and state are checked again."""
     reason = field_value(body, ids.BLOCK_DENY_REASON)
     if not reason:
@@ -249,10 +262,18 @@ async def handle_resolve_submit(
 
 
 SUBCOMMANDS = [
-    Subcommand("topup", "/telnyx topup <amount> [reason]", "Ask finance to approve a top-up of the balance "
-               "(charged to the stored payment method once approved).", EXAMPLE, run_topup,
-               permission=Permission.REQUEST_TOPUP, shareable=False, replay_guarded=True),
-]  # fmt: skip
+    Subcommand(
+        "topup",
+        "/telnyx topup <amount> [reason]",
+        "Ask finance to approve a top-up of the balance "
+        "(charged to the stored payment method once approved).",
+        EXAMPLE,
+        run_topup,
+        permission=Permission.REQUEST_TOPUP,
+        shareable=False,
+        replay_guarded=True,
+    ),
+]
 
 
 def register(app: Any) -> None:

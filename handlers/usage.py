@@ -24,10 +24,28 @@ from handlers.registry import Subcommand
 
 # The spec's enum for filter[record_type]
 RECORD_TYPES = (
-    "ai-voice-assistant", "amd", "call-control", "conference", "conference-participant", "embedding", "fax",
-    "inference", "inference-speech-to-text", "media_storage", "media-streaming", "messaging", "noise-suppression",
-    "recording", "sip-trunking", "siprec-client", "stt", "tts", "verify", "webrtc", "wireless",
-)  # fmt: skip
+    "ai-voice-assistant",
+    "amd",
+    "call-control",
+    "conference",
+    "conference-participant",
+    "embedding",
+    "fax",
+    "inference",
+    "inference-speech-to-text",
+    "media_storage",
+    "media-streaming",
+    "messaging",
+    "noise-suppression",
+    "recording",
+    "sip-trunking",
+    "siprec-client",
+    "stt",
+    "tts",
+    "verify",
+    "webrtc",
+    "wireless",
+)
 EXAMPLE = "/telnyx usage messaging last-7-days status=failed direction=outbound"
 PAGE_SIZE = 10
 STATS_CAP = 1000  # records walked for the cost and status totals; more says "of the first 1,000"
@@ -38,10 +56,16 @@ RESERVED = {"record_type", "date_range", "created_at", "page", "sort"}
 def nav_value(record_type: str, period: Period, filters: dict[str, str], page: int) -> str:
     """What a Next/Previous/Export click needs to repeat the query (kept well under 2,000 characters)."""
     return json.dumps(
-        {"t": record_type, "s": period.start.isoformat(), "e": period.end.isoformat(), "l": period.label,
-         "f": filters, "p": page},
+        {
+            "t": record_type,
+            "s": period.start.isoformat(),
+            "e": period.end.isoformat(),
+            "l": period.label,
+            "f": filters,
+            "p": page,
+        },
         separators=(",", ":"),
-    )  # fmt: skip
+    )
 
 
 def read_value(value: str) -> tuple[str, Period, dict[str, str], int] | None:
@@ -134,12 +158,20 @@ async def run_usage(req: Req, parsed: Parsed) -> None:
     filters = dict(parsed.options)
     bad = [k for k in filters if k in RESERVED]
     if bad:
-        await usage_error(req, f"`{bad[0]}` cannot be a filter here", "filters such as `status=failed`, "
-                          "`direction=outbound`; the type and the period go before them", EXAMPLE)  # fmt: skip
+        await usage_error(
+            req,
+            f"`{bad[0]}` cannot be a filter here",
+            "filters such as `status=failed`, `direction=outbound`; the type and the period go before them",
+            EXAMPLE,
+        )
         return
     if len(filters) > MAX_FILTERS or any(len(v) > MAX_FILTER_LEN for v in filters.values()):
-        await usage_error(req, "too many or too long filters", f"at most {MAX_FILTERS} filters of at most "
-                          f"{MAX_FILTER_LEN} characters each", EXAMPLE)  # fmt: skip
+        await usage_error(
+            req,
+            "too many or too long filters",
+            f"at most {MAX_FILTERS} filters of at most {MAX_FILTER_LEN} characters each",
+            EXAMPLE,
+        )
         return
     period = await period_or_answer(req, period_words, default="last-7-days", example=EXAMPLE)
     if period is None:

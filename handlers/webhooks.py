@@ -46,8 +46,12 @@ async def run_webhooks(req: Req, parsed: Parsed) -> None:
     event_type = options.pop("event_type", None)
     if rest or options:
         bad = (rest or [f"{k}={v}" for k, v in options.items()])[0]
-        await usage_error(req, f"`{bad}` is not something `webhooks` understands",
-                          "`failed` or `delivered`, `event_type=...`, and a period", EXAMPLE)  # fmt: skip
+        await usage_error(
+            req,
+            f"`{bad}` is not something `webhooks` understands",
+            "`failed` or `delivered`, `event_type=...`, and a period",
+            EXAMPLE,
+        )
         return
     period = None
     if period_words:
@@ -61,8 +65,15 @@ async def run_webhooks(req: Req, parsed: Parsed) -> None:
             status="failed", event_type=event_type, page=1, size=SUMMARY_OF, **window
         ),
     )
-    label = " ".join(x for x in (status or "all", f"event_type={event_type}" if event_type else "",
-                                 period.label if period else "recent") if x)  # fmt: skip
+    label = " ".join(
+        x
+        for x in (
+            status or "all",
+            f"event_type={event_type}" if event_type else "",
+            period.label if period else "recent",
+        )
+        if x
+    )
     share = " ".join(["webhooks", *parsed.args, *(f"{k}={v}" for k, v in parsed.options.items())])
 
     def build() -> tuple[str, list[Any]]:
@@ -150,12 +161,21 @@ async def handle_shortcut(
 
 
 SUBCOMMANDS = [
-    Subcommand("webhooks", "/telnyx webhooks [failed|delivered] [event_type=...] [period]",
-               "Recent webhook deliveries, headed by the failures grouped by endpoint and cause.", EXAMPLE,
-               run_webhooks),
-    Subcommand("webhook", "/telnyx webhook <id>", "Why a webhook delivery failed: attempts, response, payload, "
-               "and what to do.", "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0", run_webhook),
-]  # fmt: skip
+    Subcommand(
+        "webhooks",
+        "/telnyx webhooks [failed|delivered] [event_type=...] [period]",
+        "Recent webhook deliveries, headed by the failures grouped by endpoint and cause.",
+        EXAMPLE,
+        run_webhooks,
+    ),
+    Subcommand(
+        "webhook",
+        "/telnyx webhook <id>",
+        "Why a webhook delivery failed: attempts, response, payload, and what to do.",
+        "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0",
+        run_webhook,
+    ),
+]
 
 
 def register(app: Any) -> None:

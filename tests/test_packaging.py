@@ -1,19 +1,22 @@
 """The product installs and runs without the development kit (devkit/: console, sandbox, fake Slack)."""
 
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_ONLY = ("rich", "jsonschema")  # the console, the sandbox's contract checks
+# Never runtime dependencies: the console, the sandbox's contract checks, and the Telnyx SDK the gateway
+# replaced with httpx (the product must run where it is not installed).
+DEV_ONLY = ("rich", "jsonschema", "telnyx")
 
 # Runs in a fresh interpreter in which devkit and the dev-only libraries cannot be imported.
 BLOCKED = """
 import importlib.abc, sys
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"devkit", "rich", "jsonschema"}:
+        if name.split(".")[0] in {"devkit", "rich", "jsonschema", "telnyx"}:
             raise ImportError(f"{name} is not installed")
 sys.meta_path.insert(0, Block())
 """
@@ -36,6 +39,19 @@ def test_nothing_in_the_product_imports_the_dev_kit() -> None:
         for path in (ROOT / package).rglob("*.py")
         for n, line in enumerate(path.read_text().splitlines(), 1)
         if line.lstrip().startswith(("from devkit", "import devkit")) and path.name != "__main__.py"
+    ]
+    assert offenders == []
+
+
+def test_nothing_imports_the_telnyx_sdk() -> None:
+    """The gateway talks httpx; the SDK's import alone cost seconds of start-up and doubled idle memory."""
+    sdk = re.compile(r"^\s*(?:import|from)\s+telnyx(?:[.\s]|$)")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for package in ("bot", "handlers", "formatting", "devkit", "tests", "bench")
+        for path in (ROOT / package).rglob("*.py")
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if sdk.match(line)
     ]
     assert offenders == []
 

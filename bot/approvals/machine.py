@@ -201,7 +201,7 @@ class Approvals:
                 await self._expire(tx, request_id)
                 moved = False
             else:
-                values = {"decided_by": approver, "decided_at": now, "deny_reason": reason}
+                values: dict[str, Any] = {"decided_by": approver, "decided_at": now, "deny_reason": reason}
                 moved = await self._ledger.cas(
                     tx, request_id, S.PENDING, S.DENIED, approver, "topup.deny", reason, **values
                 )
@@ -218,7 +218,7 @@ class Approvals:
             return refusal
         note = clean_reason(note, required=True)
         state = S.SUCCEEDED if resolution is Resolution.PAID else S.FAILED
-        values = {
+        values: dict[str, Any] = {
             "resolution": resolution.value,
             "resolved_by": user,
             "resolved_at": self._now(),
@@ -337,7 +337,7 @@ class Approvals:
                         tx, approver, "topup.approve", current.id, unchanged, unchanged, "refused", refused
                     )
                 else:
-                    values = {"decided_by": approver, "decided_at": now}
+                    values: dict[str, Any] = {"decided_by": approver, "decided_at": now}
                     started = await self._ledger.cas(
                         tx, current.id, S.PENDING, S.EXECUTING, approver, "topup.approve", **values
                     )

@@ -1,6 +1,7 @@
-"""The one gateway to Telnyx (the official SDK underneath): timeouts, typed answers, errors, payment safety.
+"""The one gateway to Telnyx, over httpx: timeouts, typed answers, errors, payment safety.
 
-`TelnyxGateway` is all the rest of the bot uses; SDK types and exceptions never leave this package.
+`TelnyxGateway` is all the rest of the bot uses; httpx's types and exceptions never leave this package:
+answers come out as `bot.models`, failures as `bot.errors`.
 """
 
 from bot.cache import Fresh

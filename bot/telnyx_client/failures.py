@@ -1,4 +1,4 @@
-"""SDK exceptions -> project errors, the read retry policy, and what a failed payment proves.
+"""httpx failures and HTTP statuses -> project errors, the read retry policy, what a failed payment proves.
 
 Messages are for a Slack user: they name what failed and carry Telnyx's `errors[]` title/detail, never
 a raw body, a header or the API key.
@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import httpx
-import telnyx
 
-from bot import telnyx_parse as parse
 from bot.errors import (
     FieldProblem,
     PaymentNotCharged,
@@ -28,6 +25,7 @@ from bot.errors import (
     TelnyxUnavailable,
 )
 from bot.models import PaymentResult
+from bot.telnyx_client.wire import problems
 
 logger = logging.getLogger("bot.telnyx_client")
 
@@ -46,6 +44,10 @@ NOT_SENT = (
     httpx.UnsupportedProtocol,
     httpx.InvalidURL,
 )
+# What a request can fail with on the way (InvalidURL is no HTTPError, though it is httpx's).
+REQUEST_FAILURES = (httpx.HTTPError, httpx.InvalidURL)
+# What a read got instead of a usable answer: an answer that is not a 2xx, or no answer at all.
+Failure = httpx.Response | httpx.HTTPError | httpx.InvalidURL
 
 
 def invalid(message: str, field: str | None, detail: str = "") -> TelnyxInvalidInput:
@@ -58,10 +60,8 @@ def unreadable(what: str) -> TelnyxError:
     return TelnyxError(f"Telnyx sent an answer about the {what} that the bot could not read.")
 
 
-def retry_after(response: httpx.Response | None) -> float | None:
+def retry_after(response: httpx.Response) -> float | None:
     """Seconds from `Retry-After` (or `retry-after-ms`); None when absent or unreadable."""
-    if response is None:
-        return None
     for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         value = response.headers.get(name)
         if value is not None:
@@ -72,49 +72,37 @@ def retry_after(response: httpx.Response | None) -> float | None:
     return None
 
 
-def retry_delay(exc: telnyx.APIError, attempt: int, retries: int, remaining: float) -> float | None:
+def retry_delay(failure: Failure, attempt: int, retries: int, remaining: float) -> float | None:
     """How long to wait before retrying a READ, or None to give up now (never used for writes)."""
     if attempt >= retries:
         return None
     delay: float | None = None
-    if isinstance(exc, telnyx.APITimeoutError):
+    if isinstance(failure, httpx.Response):
+        if failure.status_code == 429:
+            wait = retry_after(failure)
+            delay = 0.5 if wait is None else (wait if wait <= MAX_RETRY_AFTER else None)
+        elif failure.status_code in RETRYABLE_STATUSES:
+            delay = 0.25 * (attempt + 1)
+    elif isinstance(failure, httpx.TimeoutException):
         delay = None  # the time budget is spent: the user has already waited the full timeout
-    elif isinstance(exc, telnyx.APIConnectionError):
-        delay = 0.2
-    elif isinstance(exc, telnyx.RateLimitError):
-        wait = retry_after(exc.response)
-        delay = 0.5 if wait is None else (wait if wait <= MAX_RETRY_AFTER else None)
-    elif isinstance(exc, telnyx.APIStatusError) and exc.status_code in RETRYABLE_STATUSES:
-        delay = 0.25 * (attempt + 1)
+    else:
+        delay = 0.2  # the connection failed or broke: one quick second try
     if delay is None or remaining - delay < MIN_BUDGET_FOR_RETRY:
         return None
     return delay
 
 
-def _body(exc: telnyx.APIStatusError) -> Any:
-    if isinstance(exc.body, dict):
-        return exc.body
-    try:
-        return parse.load_json(exc.response.content)
-    except ValueError:
-        return None
-
-
-def map_error(exc: telnyx.APIError, what: str) -> TelnyxError:
-    """Turn any SDK exception into the project error a user can act on; log it without secrets."""
-    if isinstance(exc, telnyx.APITimeoutError):
-        logger.warning("Telnyx %s: no answer within the timeout", what)
+def map_error(failure: Failure, what: str) -> TelnyxError:
+    """Turn a failed request into the project error a user can act on; log it without secrets."""
+    if isinstance(failure, httpx.TimeoutException):
+        logger.warning("Telnyx %s: no answer within the timeout (%s)", what, type(failure).__name__)
         return TelnyxNetworkError(f"Telnyx did not answer in time about the {what}.")
-    if isinstance(exc, telnyx.APIConnectionError):
-        cause = type(exc.__cause__).__name__ if exc.__cause__ else "unknown"
-        logger.warning("Telnyx %s: connection failed (%s)", what, cause)
+    if not isinstance(failure, httpx.Response):
+        logger.warning("Telnyx %s: connection failed (%s)", what, type(failure).__name__)
         return TelnyxNetworkError()
-    if not isinstance(exc, telnyx.APIStatusError):
-        logger.warning("Telnyx %s: %s", what, type(exc).__name__)
-        return unreadable(what)
-    status = exc.status_code
-    problems = parse.problems(_body(exc))
-    logger.warning("Telnyx %s: HTTP %s %s", what, status, [p.code for p in problems])
+    status = failure.status_code
+    said = problems(failure.content)
+    logger.warning("Telnyx %s: HTTP %s %s", what, status, [p.code for p in said])
     if status == 401:
         return TelnyxAuthError(status=status)
     if status == 403:
@@ -123,55 +111,51 @@ def map_error(exc: telnyx.APIError, what: str) -> TelnyxError:
         return TelnyxNotFound(f"Telnyx has no such {what}.", status=status)
     if status in (400, 422):
         return TelnyxInvalidInput(
-            status=status, problems=problems or [FieldProblem(title="Telnyx refused the request")]
+            status=status, problems=said or [FieldProblem(title="Telnyx refused the request")]
         )
     if status == 429:
-        return TelnyxRateLimited(retry_after=retry_after(exc.response))
+        return TelnyxRateLimited(retry_after=retry_after(failure))
     if status >= 500:
         return TelnyxUnavailable(status=status)
     return TelnyxError(f"Telnyx answered the {what} request with an unexpected HTTP {status}.", status=status)
 
 
-def map_payment_error(exc: telnyx.APIError) -> PaymentNotCharged | PaymentOutcomeUnknown:
+def map_payment_error(failure: Failure) -> PaymentNotCharged | PaymentOutcomeUnknown:
     """A failed payment send -> PaymentNotCharged only with proof (never sent, or a 4xx); else unknown."""
-    if isinstance(exc, telnyx.APIConnectionError):  # also APITimeoutError
-        cause = type(exc.__cause__).__name__ if exc.__cause__ else "unknown"
-        if isinstance(exc.__cause__, NOT_SENT):
-            logger.warning("Telnyx payment: not sent, the connection failed before sending (%s)", cause)
-            reached = TelnyxNetworkError("The bot could not connect to Telnyx.")
-            return PaymentNotCharged(reached, sent=False)
-        if isinstance(exc, telnyx.APITimeoutError):
-            logger.error("Telnyx payment: sent, no answer in time (%s): outcome unknown", cause)
-            return PaymentOutcomeUnknown(
-                "The payment was sent to Telnyx, but no answer came in time", reason="timeout"
-            )
-        if isinstance(exc.__cause__, httpx.TransportError):  # RemoteProtocolError, ReadError, WriteError...
-            logger.error("Telnyx payment: sent, the connection broke (%s): outcome unknown", cause)
-            return PaymentOutcomeUnknown(
-                "The payment was sent to Telnyx, but the connection broke before the answer came",
-                reason="dropped",
-            )
-        logger.error("Telnyx payment: unexpected %s while sending: outcome unknown", cause)
+    if isinstance(failure, NOT_SENT):
+        cause = type(failure).__name__
+        logger.warning("Telnyx payment: not sent, the connection failed before sending (%s)", cause)
+        return PaymentNotCharged(TelnyxNetworkError("The bot could not connect to Telnyx."), sent=False)
+    if isinstance(failure, httpx.TimeoutException):  # ReadTimeout, WriteTimeout: the request went out
+        logger.error("Telnyx payment: sent, no answer in time (%s): outcome unknown", type(failure).__name__)
+        return PaymentOutcomeUnknown(
+            "The payment was sent to Telnyx, but no answer came in time", reason="timeout"
+        )
+    if isinstance(failure, httpx.TransportError):  # RemoteProtocolError, ReadError, WriteError...
+        logger.error(
+            "Telnyx payment: sent, the connection broke (%s): outcome unknown", type(failure).__name__
+        )
+        return PaymentOutcomeUnknown(
+            "The payment was sent to Telnyx, but the connection broke before the answer came",
+            reason="dropped",
+        )
+    if not isinstance(failure, httpx.Response):
+        logger.error("Telnyx payment: unexpected %s while sending: outcome unknown", type(failure).__name__)
         return payment_crashed()
-    if isinstance(exc, telnyx.APIStatusError):
-        status = exc.status_code
-        if 400 <= status < 500:  # Telnyx refused the request: it charged nothing
-            return PaymentNotCharged(map_error(exc, "payment"), sent=True)
-        codes = [p.code for p in parse.problems(_body(exc))]
-        logger.error("Telnyx payment: HTTP %s %s: outcome unknown", status, codes)
-        if 300 <= status < 400:
-            why = f"Telnyx answered the payment with a redirect (HTTP {status}), which the bot never follows"
-        else:
-            why = (
-                f"Telnyx answered the payment with HTTP {status}, which does not say whether it went through"
-            )
-        return PaymentOutcomeUnknown(why, reason=f"http_{status}", status=status)
-    logger.error("Telnyx payment: %s: outcome unknown", type(exc).__name__)
-    return unreadable_payment()
+    status = failure.status_code
+    if 400 <= status < 500:  # Telnyx refused the request: it charged nothing
+        return PaymentNotCharged(map_error(failure, "payment"), sent=True)
+    codes = [p.code for p in problems(failure.content)]
+    logger.error("Telnyx payment: HTTP %s %s: outcome unknown", status, codes)
+    if 300 <= status < 400:
+        why = f"Telnyx answered the payment with a redirect (HTTP {status}), which the bot never follows"
+    else:
+        why = f"Telnyx answered the payment with HTTP {status}, which does not say whether it went through"
+    return PaymentOutcomeUnknown(why, reason=f"http_{status}", status=status)
 
 
 def unreadable_payment(status: int | None = None) -> PaymentOutcomeUnknown:
-    """A 2xx (or something the SDK could not take apart) whose body is not the documented answer."""
+    """A 2xx whose body is not the documented answer."""
     shown = f" (HTTP {status})" if status is not None else ""
     return PaymentOutcomeUnknown(
         f"Telnyx answered the payment{shown}, but the bot could not read the answer",

@@ -1,10 +1,9 @@
-"""TelnyxGateway: the 13 account operations over one `AsyncTelnyx`, typed, cached, errors mapped.
+"""TelnyxGateway: the 13 account operations over one `httpx.AsyncClient`, typed, cached, errors mapped.
 
 Reads get one time budget (`timeout`, at most 10 s) including one retry (see transport.py). Writes are
-sent once. The payment goes to `{base_url}/payment/stored_payment_transactions` with retries off (the
-SDK's own `payment.create_stored_payment_transaction` posts to `/v2/v2/...` and would retry a charge),
-carries the caller's Idempotency-Key, and has `timeout` seconds in all; only a refused connection or a
-4xx proves it charged nothing (PaymentNotCharged): every other failure is PaymentOutcomeUnknown.
+sent once. The payment goes to `{base_url}/payment/stored_payment_transactions`, never retried, carries
+the caller's Idempotency-Key, and has `timeout` seconds in all; only a refused connection or a 4xx proves
+it charged nothing (PaymentNotCharged): every other failure is PaymentOutcomeUnknown.
 """
 
 from __future__ import annotations
@@ -12,17 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 from contextlib import aclosing
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import telnyx
-from telnyx import RequestOptions
 
-from bot import telnyx_parse as parse
 from bot.cache import Fresh
 from bot.models import (
     AuditEventPage,
@@ -42,6 +38,7 @@ from bot.models import (
 )
 from bot.telnyx_client import queries as q
 from bot.telnyx_client.failures import (
+    REQUEST_FAILURES,
     invalid,
     log_orphaned_payment,
     map_error,
@@ -51,14 +48,21 @@ from bot.telnyx_client.failures import (
     unreadable_payment,
 )
 from bot.telnyx_client.pages import OnPage, in_order, notify
-from bot.telnyx_client.transport import TelnyxTransport
+from bot.telnyx_client.transport import MAX_CONNECT, TelnyxTransport, shape_error
+from bot.telnyx_client.wire import load_json
 
 logger = logging.getLogger("bot.telnyx_client")
 
 PAYMENT_PATH = "/payment/stored_payment_transactions"  # relative to base_url: {base}/payment/...
+AUTO_RECHARGE_PATH = "/payment/auto_recharge_prefs"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_:-]{1,255}")  # Telnyx's documented key format
 CONNECT_SHARE = 0.8  # of the payment's deadline, at most, to get a connection before anything is sent
+
+
+def _asked(page: int, size: int) -> dict[str, int]:
+    """The validation context of a list answer: what its `meta` leaves out is what was asked for."""
+    return {"page_number": page, "page_size": size}
 
 
 class TelnyxGateway(TelnyxTransport):
@@ -68,41 +72,43 @@ class TelnyxGateway(TelnyxTransport):
 
     async def balance(self) -> Fresh[Balance]:
         """The account balance."""
-        call = self._client.balance.with_raw_response.retrieve
         return await self.cache.get(
-            ("balance",), lambda: self._read("balance", lambda t: call(timeout=t), parse.balance)
+            ("balance",),
+            lambda: self._read("balance", "/balance", lambda body: Balance.model_validate(body["data"])),
         )
 
     async def auto_recharge_prefs(self) -> Fresh[AutoRechargePrefs]:
         """The auto-recharge preferences."""
-        call = self._client.payment.auto_recharge_prefs.with_raw_response.list
-        what = "auto-recharge settings"
-        return await self.cache.get(
-            ("auto_recharge",), lambda: self._read(what, lambda t: call(timeout=t), parse.auto_recharge_prefs)
-        )
+
+        def fetch() -> Awaitable[AutoRechargePrefs]:
+            return self._read("auto-recharge settings", AUTO_RECHARGE_PATH, _auto_recharge_prefs)
+
+        return await self.cache.get(("auto_recharge",), fetch)
 
     async def invoices(self, *, page: int = 1, size: int = 20) -> Fresh[InvoicePage]:
         """One page of invoices, newest first (cached per page and size)."""
         q.check_page(page, size, 250)
-        call = self._client.invoices.with_raw_response.list
 
         def fetch() -> Awaitable[InvoicePage]:
             return self._read(
                 "invoices",
-                lambda t: call(page_number=page, page_size=size, sort="-period_start", timeout=t),
-                lambda body: parse.invoice_page(body, number=page, size=size),
+                "/invoices",
+                lambda body: InvoicePage.model_validate(body, context=_asked(page, size)),
+                params=[*q.page_params(page, size), ("sort", "-period_start")],
             )
 
         return await self.cache.get(("invoices", page, size), fetch)
 
     async def user_tags(self, starts_with: str | None = None) -> Fresh[UserTags]:
         """Number and outbound-profile tags, optionally by prefix (cached per prefix)."""
-        query: dict[str, Any] = {"filter": {"starts_with": starts_with}} if starts_with else {}
-        call = self._client.user_tags.with_raw_response.list
-        return await self.cache.get(
-            ("tags", starts_with or ""),
-            lambda: self._read("tags", lambda t: call(**query, timeout=t), parse.user_tags),
-        )
+        params = q.deep_object("filter", {"starts_with": starts_with}) if starts_with else []
+
+        def fetch() -> Awaitable[UserTags]:
+            return self._read(
+                "tags", "/user_tags", lambda body: UserTags.model_validate(body["data"]), params=params
+            )
+
+        return await self.cache.get(("tags", starts_with or ""), fetch)
 
     # --- writes: sent once, never retried; the cached reads they change are dropped whatever happens ---
 
@@ -114,15 +120,17 @@ class TelnyxGateway(TelnyxTransport):
         }
         if not body:
             raise invalid("Nothing to change: give at least one setting.", None)
+        what = "auto-recharge settings"
         try:
-            raw = await self._client.payment.auto_recharge_prefs.with_raw_response.update(**body)
-            answer = await raw.read()
-        except telnyx.APIError as exc:
-            raise map_error(exc, "auto-recharge settings") from None
+            response = await self._client.patch(AUTO_RECHARGE_PATH, json=body)
+        except REQUEST_FAILURES as exc:
+            raise map_error(exc, what) from None
         finally:
             # Even a failed or timed-out PATCH may have been applied: never serve the old value after it.
             self.cache.invalidate("auto_recharge")
-        return self._build("auto-recharge settings", parse.auto_recharge_prefs, answer)
+        if not response.is_success:
+            raise map_error(response, what)
+        return self._build(what, _auto_recharge_prefs, response.content)
 
     async def create_payment(self, amount: Decimal, *, idempotency_key: str) -> PaymentResult:
         """Charge the stored payment method once, with `Idempotency-Key: idempotency_key`; never retried.
@@ -146,32 +154,36 @@ class TelnyxGateway(TelnyxTransport):
         logger.info("Telnyx payment: sending %s (once, no retry, Idempotency-Key %s)", body["amount"], key)
         # Connecting (or waiting for a pooled connection) gives up before the deadline, so a Telnyx that
         # cannot be reached is still reported as "not sent" rather than lost in the deadline's doubt.
-        before_sending = min(5.0, self.timeout * CONNECT_SHARE)
-        options: RequestOptions = {
-            "headers": {IDEMPOTENCY_HEADER: key},
-            "timeout": httpx.Timeout(self.timeout, connect=before_sending, pool=before_sending),
-        }
+        before_sending = min(MAX_CONNECT, self.timeout * CONNECT_SHARE)
+        phases = httpx.Timeout(self.timeout, connect=before_sending, pool=before_sending)
         try:
             # httpx's timeouts are per phase (connect, each read, ...): a server trickling its answer
             # could hold the payment several times longer. The whole send gets `timeout` seconds.
             async with asyncio.timeout(self.timeout):
-                response = await self._payment_client.post(
-                    PAYMENT_PATH, body=body, cast_to=httpx.Response, options=options
+                response = await self._client.post(
+                    PAYMENT_PATH, json=body, headers={IDEMPOTENCY_HEADER: key}, timeout=phases
                 )
         except TimeoutError:
             raise payment_past_deadline(self.timeout) from None
-        except telnyx.APIError as exc:
+        except REQUEST_FAILURES as exc:
             raise map_payment_error(exc) from None
         except Exception:
             logger.exception("Telnyx payment: unexpected error while sending: outcome unknown")
             raise payment_crashed() from None
         finally:
             self.cache.invalidate("balance")  # any outcome, even unknown, may have moved the balance
+        if not response.is_success:
+            raise map_payment_error(response)
         try:
-            result = parse.payment(parse.load_json(response.content))
-        except Exception:
+            result = PaymentResult.model_validate(load_json(response.content)["data"])
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
             # A 2xx: Telnyx took the payment, but whether it charged is in the answer nobody can read.
-            logger.exception("Telnyx payment: HTTP %s, but the answer is unreadable", response.status_code)
+            logger.error(
+                "Telnyx payment: HTTP %s, unreadable answer: %s", response.status_code, shape_error(exc)
+            )
+            raise unreadable_payment(response.status_code) from None
+        except Exception:
+            logger.exception("Telnyx payment: HTTP %s, the answer could not be read", response.status_code)
             raise unreadable_payment(response.status_code) from None
         logger.info(
             "Telnyx payment %s: %s %s %s", result.id, result.amount, result.currency, result.processor_status
@@ -183,31 +195,34 @@ class TelnyxGateway(TelnyxTransport):
     async def invoice(self, invoice_id: str, *, link: bool = False) -> Invoice:
         """One invoice; `link=True` adds a short-lived download URL (so this is never cached)."""
         invoice_id = q.require_uuid(invoice_id, "invoice")
-        query: dict[str, Any] = {"action": "link"} if link else {}
-        call = self._client.invoices.with_raw_response.retrieve
         return await self._read(
-            "invoice", lambda t: call(invoice_id, **query, timeout=t), parse.invoice_detail
+            "invoice",
+            f"/invoices/{invoice_id}",
+            lambda body: Invoice.model_validate(body["data"]),
+            params=[("action", "link")] if link else None,
         )
 
     async def charges_summary(self, start: date, end: date) -> ChargesSummary:
         """Charges summary for [start, end), at most 31 days."""
         q.check_span(start, end)
-        call = self._client.charges_summary.with_raw_response.retrieve
         return await self._read(
             "charges summary",
-            lambda t: call(start_date=start.isoformat(), end_date=end.isoformat(), timeout=t),
-            parse.charges_summary,
+            "/charges_summary",
+            lambda body: ChargesSummary.model_validate(body["data"]),
+            params=[("start_date", start.isoformat()), ("end_date", end.isoformat())],
         )
 
     async def charges_breakdown(self, start: date, end: date | None = None) -> ChargesBreakdown:
         """Per-number charges for [start, end); without `end` Telnyx reports one month."""
-        query: dict[str, Any] = {"start_date": start.isoformat()}
+        params = [("start_date", start.isoformat())]
         if end is not None:
             q.check_span(start, end)
-            query["end_date"] = end.isoformat()
-        call = self._client.charges_breakdown.with_raw_response.retrieve
+            params.append(("end_date", end.isoformat()))
         return await self._read(
-            "charges breakdown", lambda t: call(**query, timeout=t), parse.charges_breakdown
+            "charges breakdown",
+            "/charges_breakdown",
+            lambda body: ChargesBreakdown.model_validate(body["data"]),
+            params=params,
         )
 
     async def detail_records(
@@ -231,15 +246,17 @@ class TelnyxGateway(TelnyxTransport):
         return await self._detail_page(query, page, size, sort)
 
     async def _detail_page(
-        self, query: dict[str, Any], page: int, size: int, sort: str | None
+        self, query: dict[str, Any], page: int, size: int, sort: str | None, *, shared: bool = True
     ) -> DetailRecordPage:
-        extra: dict[str, Any] = {"sort": [sort]} if sort else {}
-        call = self._client.detail_records.with_raw_response.list
+        params = [*q.deep_object("filter", query), *q.page_params(page, size)]
+        if sort:
+            params.append(("sort", sort))
         return await self._read(
             "usage records",
-            lambda t: call(filter=query, page_number=page, page_size=size, **extra, timeout=t),
-            lambda body: parse.detail_record_page(body, number=page, size=size),
-            share=(q.frozen(query), page, size, sort),
+            "/detail_records",
+            lambda body: DetailRecordPage.model_validate(body, context=_asked(page, size)),
+            params=params,
+            share=(q.frozen(query), page, size, sort) if shared else None,
         )
 
     async def iter_detail_records(
@@ -253,12 +270,14 @@ class TelnyxGateway(TelnyxTransport):
         size: int = 50,
         sort: str | None = None,
         on_page: OnPage | None = None,
-    ) -> AsyncIterator[DetailRecord]:
+    ) -> AsyncGenerator[DetailRecord, None]:
         """Every matching record, in order, for an export: pages after the first load `export_concurrency`
         at a time, and only a few pages are ever held, however many records there are.
 
         `on_page(number, total_pages)` is called as each page is handed out. Use `contextlib.aclosing`
-        when stopping early so that pages still loading are cancelled at once.
+        when stopping early so that pages still loading are cancelled at once. When the export stops
+        (a page failed, or the caller closed it), no request of it is left running: its pages are its
+        own reads, not shared with other callers, so cancelling one cancels its request and its retry.
         """
         q.check_page(1, size, 50)
         query = q.detail_record_filter(record_type, filters, date_range, start, end)
@@ -268,7 +287,9 @@ class TelnyxGateway(TelnyxTransport):
         for record in first.records:
             yield record
         del first
-        pages = in_order(lambda n: self._detail_page(query, n, size, sort), 2, total, self.export_concurrency)
+        pages = in_order(
+            lambda n: self._detail_page(query, n, size, sort, shared=False), 2, total, self.export_concurrency
+        )
         async with aclosing(pages):
             async for number, page in pages:
                 await notify(on_page, number, total)
@@ -293,12 +314,11 @@ class TelnyxGateway(TelnyxTransport):
             for k, v in (("created_after", created_after), ("created_before", created_before))
             if v
         }
-        extra: dict[str, Any] = {"filter": window} if window else {}
-        call = self._client.audit_events.with_raw_response.list
         return await self._read(
             "audit log",
-            lambda t: call(page_number=page, page_size=size, sort=sort, **extra, timeout=t),
-            lambda body: parse.audit_event_page(body, number=page, size=size),
+            "/audit_events",
+            lambda body: AuditEventPage.model_validate(body, context=_asked(page, size)),
+            params=[*q.page_params(page, size), ("sort", sort), *q.deep_object("filter", window)],
         )
 
     async def webhook_deliveries(
@@ -314,19 +334,24 @@ class TelnyxGateway(TelnyxTransport):
         """One page of webhook deliveries, optionally by status, event type and start time."""
         q.check_page(page, size, 250)
         window = q.webhook_filter(status, event_type, started_after, started_before)
-        extra: dict[str, Any] = {"filter": window} if window else {}
-        call = self._client.webhook_deliveries.with_raw_response.list
         return await self._read(
             "webhook deliveries",
-            lambda t: call(page_number=page, page_size=size, **extra, timeout=t),
-            lambda body: parse.webhook_delivery_page(body, number=page, size=size),
+            "/webhook_deliveries",
+            lambda body: WebhookDeliveryPage.model_validate(body, context=_asked(page, size)),
+            params=[*q.page_params(page, size), *q.deep_object("filter", window)],
             share=(q.frozen(window), page, size),
         )
 
     async def webhook_delivery(self, delivery_id: str) -> WebhookDelivery:
         """One webhook delivery with all its attempts."""
         delivery_id = q.require_uuid(delivery_id, "webhook delivery")
-        call = self._client.webhook_deliveries.with_raw_response.retrieve
         return await self._read(
-            "webhook delivery", lambda t: call(delivery_id, timeout=t), parse.webhook_delivery_detail
+            "webhook delivery",
+            f"/webhook_deliveries/{delivery_id}",
+            lambda body: WebhookDelivery.model_validate(body["data"]),
         )
+
+
+def _auto_recharge_prefs(body: Any) -> AutoRechargePrefs:
+    """GET and PATCH /payment/auto_recharge_prefs answer the same object."""
+    return AutoRechargePrefs.model_validate(body["data"])

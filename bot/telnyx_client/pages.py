@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TypeVar
 
 P = TypeVar("P")
@@ -18,7 +18,7 @@ OnPage = Callable[[int, int], Awaitable[None] | None]  # (page number, total pag
 
 async def in_order(
     fetch: Callable[[int], Awaitable[P]], first: int, last: int, bound: int
-) -> AsyncIterator[tuple[int, P]]:
+) -> AsyncGenerator[tuple[int, P], None]:
     """Yield (number, page) for pages first..last in order; the first failure cancels the rest and raises.
 
     Close it (`contextlib.aclosing`) when stopping early, so pages still in flight are cancelled at once.

@@ -1,7 +1,8 @@
 """Input checks and query shapes, done before calling Telnyx so a mistake gets a clear answer, not a 400.
 
-Query dicts here are the SDK's params (`filter` nested dicts the SDK sends as deepObject
-`filter[a][b]=v`; `page_number`/`page_size` it sends as `page[number]`/`page[size]`).
+Filters are built as nested dicts (hashable with `frozen`, for sharing identical reads) and go on the
+wire as OpenAPI deepObject parameters: {"cld": {"contains": "555"}} under `filter` is
+`filter[cld][contains]=555` (`deep_object`), pages as `page[number]`/`page[size]` (`page_params`).
 """
 
 from __future__ import annotations
@@ -150,6 +151,21 @@ def webhook_filter(
     if started:
         query["started_at"] = started
     return query
+
+
+Params = list[tuple[str, str]]  # query parameters in order, a name possibly repeated
+
+
+def deep_object(name: str, value: Any) -> Params:
+    """A nested dict as deepObject query parameters: ("filter", {"a": {"b": "v"}}) -> filter[a][b]=v."""
+    if isinstance(value, dict):
+        return [pair for key, item in value.items() for pair in deep_object(f"{name}[{key}]", item)]
+    return [(name, str(value))]
+
+
+def page_params(page: int, size: int) -> Params:
+    """`page[number]` and `page[size]`."""
+    return [("page[number]", str(page)), ("page[size]", str(size))]
 
 
 def frozen(query: Any) -> Any:

@@ -1,38 +1,54 @@
-"""The plumbing under the gateway: one `AsyncTelnyx` and its pool, the read budget, counting, the cache.
+"""The plumbing under the gateway: one `httpx.AsyncClient` and its pool, the read budget, counting, the cache.
 
-Reads get one time budget (`timeout`, at most 10 s) that includes their single retry; the SDK itself
-never retries (max_retries=0), so nothing is ever sent twice behind our back.
+Reads get one time budget (`timeout`, at most 10 s) that includes their single retry; nothing else ever
+retries (httpx does not on its own), so nothing is sent twice behind our back. Redirects are never
+followed: on a 307 httpx would re-POST the payment to another URL.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable
+import ssl
+from collections.abc import Callable, Hashable
 from typing import Any, Self, TypeVar
 
 import httpx
-import telnyx
-import telnyx.resources  # noqa: F401  (seconds of imports: paid at startup, not by the first Slack user)
-from telnyx import AsyncTelnyx, DefaultAsyncHttpxClient
+from pydantic import ValidationError
 
-from bot import telnyx_parse as parse
 from bot.cache import TTLCache
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.telnyx_client.failures import map_error, retry_delay, unreadable
+from bot.telnyx_client.failures import REQUEST_FAILURES, Failure, map_error, retry_delay, unreadable
+from bot.telnyx_client.queries import Params
+from bot.telnyx_client.wire import load_json
 
 logger = logging.getLogger("bot.telnyx_client")
 
 T = TypeVar("T")
 MAX_TIMEOUT = 10.0
+MAX_CONNECT = 5.0  # seconds to open a connection, at most: a Telnyx that cannot be reached is known soon
 # Requests in flight at once. Below httpx's pool of 100: past it, httpcore re-scans every queued request on
 # each connection change (O(queued x connections), encode/httpcore#1035), which starves the event loop.
 MAX_IN_FLIGHT = 32
+POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+USER_AGENT = "telnyx-slack-bot"
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every gateway of the process (httpx would load the CA bundle per client)."""
+    return httpx.create_ssl_context()
+
+
+def phase_timeouts(seconds: float) -> httpx.Timeout:
+    """httpx's per-phase timeouts for a request with `seconds` left; connecting gets at most MAX_CONNECT."""
+    return httpx.Timeout(seconds, connect=min(seconds, MAX_CONNECT))
 
 
 class TelnyxTransport:
-    """The SDK client, its connection pool, the shared-reads cache and the read retry budget."""
+    """The HTTP client, its connection pool, the shared-reads cache and the read retry budget."""
 
     def __init__(
         self,
@@ -52,27 +68,25 @@ class TelnyxTransport:
         self.export_concurrency = export_concurrency
         self.read_retries = read_retries
         self.telnyx_request_count = 0  # HTTP requests handed to the transport, retries included
+        # Reads started and not ended: waiting for a slot, on the wire, or pausing before their retry.
+        self.reads_in_flight = 0
         self.cache = TTLCache(cache_ttl)
         self.flights = TTLCache(0)  # identical reads in flight at the same moment share one request
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
-        # Redirects are not followed: on a 307 httpx would re-POST the payment to another URL.
-        http_client = DefaultAsyncHttpxClient(
-            follow_redirects=False, event_hooks={"request": [self._counted]}
-        )
-        # The SDK never retries on its own (max_retries=0): read retries are _read's, within the budget.
-        self._client = AsyncTelnyx(
-            api_key=api_key,
-            # "" rather than None: None makes the SDK read TELNYX_CLIENT_ID/SECRET from the environment and
-            # switch to OAuth, fetching tokens from api.telnyx.com whatever base_url says.
-            client_id="",
-            client_secret="",
-            public_key="",
+        self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            max_retries=0,
-            http_client=http_client,
+            # httpx shows this header as [secure] in any repr; nothing here logs headers.
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+            timeout=phase_timeouts(timeout),
+            limits=POOL,
+            follow_redirects=False,
+            verify=tls_context(),
+            event_hooks={"request": [self._counted]},
         )
-        self._payment_client = self._client.with_options(max_retries=0)  # explicit; shares the pool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -98,7 +112,7 @@ class TelnyxTransport:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._client.close()
+        await self._client.aclose()
 
     async def _counted(self, request: httpx.Request) -> None:
         self.telnyx_request_count += 1
@@ -110,43 +124,71 @@ class TelnyxTransport:
     async def _read(
         self,
         what: str,
-        call: Callable[[httpx.Timeout], Awaitable[Any]],
+        path: str,
         build: Callable[[Any], T],
         *,
-        share: tuple[Any, ...] | None = None,
+        params: Params | None = None,
+        share: tuple[Hashable, ...] | None = None,
     ) -> T:
         """GET within the time budget, retried once on a quick 5xx, short 429 or failed connection.
 
-        With `share` (the query, hashable), concurrent identical reads make one request between them.
+        `build` gets the decoded JSON of a 2xx. With `share` (the query, hashable), concurrent identical
+        reads make one request between them; without it, cancelling the read cancels its request.
         """
         if share is not None:
-            fresh = await self.flights.get((what, *share), lambda: self._read(what, call, build))
+            fresh = await self.flights.get(
+                (what, *share), lambda: self._read(what, path, build, params=params)
+            )
             return fresh.value
-        async with self._slots:  # the budget starts when the request can really be sent
-            return await self._read_now(what, call, build)
+        self.reads_in_flight += 1
+        try:
+            async with self._slots:  # the budget starts when the request can really be sent
+                return await self._read_now(what, path, build, params)
+        finally:
+            self.reads_in_flight -= 1
 
-    async def _read_now(
-        self, what: str, call: Callable[[httpx.Timeout], Awaitable[Any]], build: Callable[[Any], T]
-    ) -> T:
+    async def _read_now(self, what: str, path: str, build: Callable[[Any], T], params: Params | None) -> T:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         for attempt in range(self.read_retries + 1):
-            remaining = deadline - loop.time()
+            failure: Failure
             try:
-                raw = await call(httpx.Timeout(remaining, connect=min(remaining, 5.0)))
-                return self._build(what, build, await raw.read())
-            except telnyx.APIError as exc:
-                delay = retry_delay(exc, attempt, self.read_retries, deadline - loop.time())
-                if delay is None:
-                    raise map_error(exc, what) from None
-                logger.info("Telnyx %s: %s, retrying in %.2f s", what, type(exc).__name__, delay)
-                await asyncio.sleep(delay)
+                response = await self._client.get(
+                    path,
+                    params=tuple(params or ()),
+                    timeout=phase_timeouts(deadline - loop.time()),
+                )
+            except REQUEST_FAILURES as exc:
+                failure = exc
+            else:
+                if response.is_success:
+                    return self._build(what, build, response.content)
+                failure = response
+            delay = retry_delay(failure, attempt, self.read_retries, deadline - loop.time())
+            if delay is None:
+                raise map_error(failure, what) from None
+            logger.info("Telnyx %s: %s, retrying in %.2f s", what, _named(failure), delay)
+            await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     @staticmethod
     def _build(what: str, build: Callable[[Any], T], body: bytes) -> T:
         try:
-            return build(parse.load_json(body))
-        except (ValueError, KeyError, TypeError):
-            logger.exception("Telnyx %s: the answer does not have the documented shape", what)
+            return build(load_json(body))
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            logger.error(
+                "Telnyx %s: the answer does not have the documented shape: %s", what, shape_error(exc)
+            )
             raise unreadable(what) from None
+
+
+def shape_error(exc: Exception) -> str:
+    """Where an answer broke its documented shape, for the log: field paths and error kinds, never values."""
+    if isinstance(exc, ValidationError):
+        found = exc.errors(include_url=False, include_context=False, include_input=False)
+        return "; ".join(f"{'.'.join(str(part) for part in e['loc']) or 'body'}: {e['type']}" for e in found)
+    return type(exc).__name__
+
+
+def _named(failure: Failure) -> str:
+    return f"HTTP {failure.status_code}" if isinstance(failure, httpx.Response) else type(failure).__name__

@@ -2,7 +2,7 @@
 
 `telnyx-bot console` (and `make run` without Slack tokens) runs the app against a FakeSlack and the
 Telnyx sandbox (or the real account when TELNYX_API_KEY is set) and reads what one would type in Slack.
-The CLI entry points load light; the rest (the app, the fakes, the Telnyx SDK) loads on first use.
+The CLI entry points load light; the rest (the app, the fakes, the sandbox) loads on first use.
 """
 
 from typing import Any

@@ -15,7 +15,7 @@ from rich.text import Text
 from bot.config import Settings
 from devkit.console.lines import Keyboard, Lines, Script
 
-if TYPE_CHECKING:  # the app, the fakes and the SDK load when the console starts, not for `--help`
+if TYPE_CHECKING:  # the app and the fakes load when the console starts, not for `--help`
     from devkit.console.stack import AppFactory, ConsoleStack
 
 DEFAULT_DOWNLOADS = Path("downloads")

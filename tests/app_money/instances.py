@@ -89,7 +89,7 @@ def in_schema(svc: Services, schema: str) -> Services:
 @asynccontextmanager
 async def app_instance(bot: Bot, database_url: str, *, schema: str | None = None) -> AsyncIterator[Instance]:
     """Start another app beside `bot` on `database_url` (schema created or upgraded at start, as in prod)."""
-    settings = replace(bot.svc.settings, database_url=database_url)
+    settings = bot.svc.settings.model_copy(update={"database_url": database_url})
     client = make_slack_client(settings)
     svc = build_services(settings, slack_client=client, clock=lambda: bot.clock[0])
     if schema is not None:

@@ -1,11 +1,11 @@
-"""Each criterion of issue 7 passes on good figures and fails on the figure that breaks it."""
+"""Each criterion of issues 7 and 11 passes on good figures and fails on the figure that breaks it."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from bench.criteria import export_criteria, slack_criteria
+from bench.criteria import export_criteria, footprint_criteria, slack_criteria
 
 N = 500
 
@@ -96,3 +96,48 @@ def test_export_criteria() -> None:
         "every export complete and in order"
     ]
     assert export_criteria(export()) == []
+
+
+STARTUP = "bot start-up to ready within 2.5x baseline"
+IDLE_RSS = "bot idle RSS within 2x baseline"
+
+
+def servers(
+    bot_startup: float | None = 0.6, bot_rss: float | None = 80.0, base_rss: float | None = 43.0
+) -> dict[str, Any]:
+    return {
+        "baseline": {"startup_s": 0.27, "idle_rss_mb": base_rss},
+        "bot": {"startup_s": bot_startup, "idle_rss_mb": bot_rss},
+    }
+
+
+def footprint(results: dict[str, Any]) -> dict[str, bool]:
+    return {c.name: c.passed for c in footprint_criteria(results)}
+
+
+def test_start_up_and_idle_memory_pass_within_their_ratios_of_the_baseline() -> None:
+    assert footprint(servers()) == {STARTUP: True, IDLE_RSS: True}
+    # the limits themselves: 2.5 x 0.27 s and 2 x 43 MB pass
+    assert footprint(servers(bot_startup=0.675, bot_rss=86.0)) == {STARTUP: True, IDLE_RSS: True}
+
+
+def test_a_slow_start_or_a_heavy_idle_bot_fails_its_own_criterion() -> None:
+    # the figures issue 11 measured before the SDK went: 2.33 s vs 0.27 s, 146 MB vs 43 MB
+    assert footprint(servers(bot_startup=2.33)) == {STARTUP: False, IDLE_RSS: True}
+    assert footprint(servers(bot_rss=146.0)) == {STARTUP: True, IDLE_RSS: False}
+    assert footprint(servers(bot_startup=0.68, bot_rss=86.1)) == {STARTUP: False, IDLE_RSS: False}
+
+
+def test_the_footprint_criteria_say_what_was_measured_against_what() -> None:
+    startup, rss = footprint_criteria(servers(bot_startup=2.33, bot_rss=146.0))
+    assert startup.measured == "2.33 s vs baseline 0.27 s = 8.63x"
+    assert startup.limit == "<= 2.5 x 0.27 = 0.68 s"
+    assert rss.measured == "146.0 MB vs baseline 43.0 MB = 3.40x"
+    assert rss.limit == "<= 2 x 43.0 = 86.0 MB"
+
+
+def test_a_missing_memory_figure_fails_rather_than_passes() -> None:
+    # /proc unreadable: nothing to hold the bot to, so the criterion is not met
+    for figures in (servers(bot_rss=None), servers(base_rss=None), servers(base_rss=0.0)):
+        [rss] = [c for c in footprint_criteria(figures) if c.name == IDLE_RSS]
+        assert not rss.passed and rss.limit == "n/a"

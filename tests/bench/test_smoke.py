@@ -66,7 +66,8 @@ def test_every_export_is_complete_ordered_and_measured(results: dict[str, Any]) 
 
 def test_criteria_results_and_tables(results: dict[str, Any], tmp_path: Path) -> None:
     names = [c["name"] for c in results["criteria"]]
-    assert len(names) == 13 and all(isinstance(c["passed"], bool) for c in results["criteria"])
+    assert len(names) == 15 and all(isinstance(c["passed"], bool) for c in results["criteria"])
+    assert {"bot start-up to ready within 2.5x baseline", "bot idle RSS within 2x baseline"} <= set(names)
     assert results["passed"] == all(c["passed"] for c in results["criteria"])
     assert results["sandbox"]["statuses"] == {200: 300}
 

@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import ids
-from bot.app import build_services, make_slack_client
+from bot.app import attach_services, build_services, make_slack_client
 from bot.config import Settings
 from bot.errors import TelnyxError
 from bot.services import Services
@@ -251,5 +251,5 @@ def make_fixture_app(
     app.view(ids.VIEW_TOPUP_DENY)(deny_submitted)
     app.view(ids.VIEW_AUTORECHARGE)(autorecharge_submitted)
     app.shortcut(ids.SHORTCUT_DIAGNOSE_WEBHOOK)(diagnose_shortcut)
-    app._telnyx_services = svc  # type: ignore[attr-defined]  # where bot.server.HttpServer finds them, as create_app does
+    attach_services(app, svc)  # where bot.server.HttpServer finds them, as create_app does
     return app, svc

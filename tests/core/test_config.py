@@ -36,8 +36,13 @@ def test_urls_are_normalised_for_the_clients():
 
 
 def test_secrets_never_show_in_repr_or_str():
-    s = Settings.from_mapping({"SLACK_BOT_TOKEN": "xoxb-very-secret", "TELNYX_API_KEY": "KEYsupersecret",
-                               "SLACK_SIGNING_SECRET": "sigsecret"})  # fmt: skip
+    s = Settings.from_mapping(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-very-secret",
+            "TELNYX_API_KEY": "KEYsupersecret",
+            "SLACK_SIGNING_SECRET": "sigsecret",
+        }
+    )
     for text in (repr(s), str(s)):
         assert "very-secret" not in text and "supersecret" not in text and "sigsecret" not in text
     assert s.telnyx_api_key.get_secret_value() == "KEYsupersecret"
@@ -45,20 +50,29 @@ def test_secrets_never_show_in_repr_or_str():
 
 def test_every_problem_is_listed_at_once_and_no_secret_value_is_echoed():
     with pytest.raises(ConfigError) as info:
-        Settings.from_mapping({
-            "SLACK_BOT_TOKEN": "xoxp-user-token-secret",
-            "SLACK_API_URL": "not a url",
-            "LOG_LEVEL": "LOUD",
-            "TELNYX_TIMEOUT": "60",
-            "LOW_BALANCE_THRESHOLD": "lots",
-            "DATABASE_URL": "mysql://root:hunter2@db/x",
-            "ACCESS_POLICY": "/nonexistent/policy.toml",
-        })  # fmt: skip
+        Settings.from_mapping(
+            {
+                "SLACK_BOT_TOKEN": "xoxp-user-token-secret",
+                "SLACK_API_URL": "not a url",
+                "LOG_LEVEL": "LOUD",
+                "TELNYX_TIMEOUT": "60",
+                "LOW_BALANCE_THRESHOLD": "lots",
+                "DATABASE_URL": "mysql://root:hunter2@db/x",
+                "ACCESS_POLICY": "/nonexistent/policy.toml",
+            }
+        )
     problems = info.value.problems
     assert len(problems) == 7
     joined = "\n".join(problems)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "LOG_LEVEL", "TELNYX_TIMEOUT", "LOW_BALANCE_THRESHOLD",
-                 "DATABASE_URL", "ACCESS_POLICY"):  # fmt: skip
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_API_URL",
+        "LOG_LEVEL",
+        "TELNYX_TIMEOUT",
+        "LOW_BALANCE_THRESHOLD",
+        "DATABASE_URL",
+        "ACCESS_POLICY",
+    ):
         assert name in joined
     assert "xoxp-user-token-secret" not in joined and "hunter2" not in joined
 
@@ -81,7 +95,7 @@ def test_a_low_balance_threshold_the_parser_refuses_is_explained(raw, reason):
     with pytest.raises(ConfigError) as info:
         Settings.from_mapping({"LOW_BALANCE_THRESHOLD": raw})
     [problem] = info.value.problems
-    assert problem.startswith(f"LOW_BALANCE_THRESHOLD={raw!r} {reason}"), problem
+    assert problem.startswith(f'LOW_BALANCE_THRESHOLD: "{raw}" {reason}'), problem
     assert "e.g." in problem
 
 
@@ -97,9 +111,13 @@ def _cli(args, env, tmp_path):
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELNYX_", "DATABASE_", "ACCESS_"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], env={**clean, **env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path,
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_cli_config_errors_exit_2_with_one_message_and_no_traceback(tmp_path):
@@ -123,3 +141,51 @@ def test_env_example_documents_every_setting():
     text = (ROOT / ".env.example").read_text()
     names = {line.split("=", 1)[0] for line in text.splitlines() if line and not line.startswith("#")}
     assert names == set(DOCUMENTED)
+
+
+def _without_settings_in_the_environment(monkeypatch):
+    from bot.config import DOCUMENTED
+
+    for name in DOCUMENTED:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_from_mapping_reads_neither_the_environment_nor_dotenv(tmp_path, monkeypatch):
+    _without_settings_in_the_environment(monkeypatch)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "not-a-bot-token")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("LOG_LEVEL=LOUD\n")
+    s = Settings.from_mapping({"CACHE_TTL_SECONDS": "0"})
+    assert s.slack_bot_token is None and s.log_level == "INFO" and s.cache_ttl_seconds == 0
+
+
+def test_load_settings_reads_dotenv_the_environment_wins_and_blank_means_unset(tmp_path, monkeypatch):
+    from bot.config import load_settings
+
+    _without_settings_in_the_environment(monkeypatch)
+    (tmp_path / "settings.env").write_text("LOG_LEVEL=LOUD\nCACHE_TTL_SECONDS=0\nSLACK_BOT_TOKEN=\nOTHER=1\n")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("EXPORT_CONCURRENCY", "  ")
+    s = load_settings(tmp_path / "settings.env")
+    assert (s.log_level, s.cache_ttl_seconds, s.export_concurrency) == ("DEBUG", 0, 4)
+    assert s.slack_bot_token is None
+
+
+def test_problems_are_written_for_people_not_in_pydantics_words():
+    with pytest.raises(ConfigError) as info:
+        Settings.from_mapping(
+            {
+                "TELNYX_TIMEOUT": "soon",
+                "CACHE_TTL_SECONDS": "inf",
+                "EXPORT_CONCURRENCY": "0",
+                "TELNYX_BASE_URL": "ftp://example.com",
+            }
+        )
+    assert info.value.problems == [
+        "TELNYX_BASE_URL='ftp://example.com' is not an http(s) URL. "
+        "Expected the Telnyx API base URL, e.g. https://api.telnyx.com/v2.",
+        "TELNYX_TIMEOUT='soon' is not a number. Expected seconds to wait for Telnyx, 1 to 10, e.g. 10.",
+        "CACHE_TTL_SECONDS='inf' is not a number. "
+        "Expected seconds account-wide reads are shared, 0 to 300, e.g. 10.",
+        "EXPORT_CONCURRENCY=0 is out of range. Expected pages fetched at once by a CSV export, 1 to 16, e.g. 4.",
+    ]

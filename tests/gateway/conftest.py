@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -13,6 +14,15 @@ from tests.support.payment_front import PaymentFront
 
 KEY = "KEYSANDBOX"
 TIMEOUT = 2.0
+
+
+async def eventually(condition: Callable[[], bool], within: float = 2.0) -> None:
+    """Wait until `condition()` holds, checking between event-loop turns; fail after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        assert loop.time() < deadline, f"still not true after {within} s"
+        await asyncio.sleep(0.001)
 
 
 @pytest.fixture

@@ -22,18 +22,27 @@ class Clock:
 
 
 class Source:
-    """A fetch function that counts its calls and finishes when the test says so."""
+    """A fetch function that counts its calls and finishes when the test says so.
+
+    `started` is set once a fetch is running; `fetches` are the tasks the cache ran them in.
+    """
 
     def __init__(self, value: object = "v") -> None:
         self.calls = 0
         self.value = value
         self.release = asyncio.Event()
         self.release.set()
+        self.started = asyncio.Event()
+        self.fetches: list[asyncio.Task[object]] = []
         self.fail: Exception | None = None
 
     async def __call__(self) -> object:
         self.calls += 1
         number = self.calls
+        task = asyncio.current_task()
+        assert task is not None
+        self.fetches.append(task)
+        self.started.set()
         await self.release.wait()
         if self.fail is not None:
             raise self.fail
@@ -44,7 +53,7 @@ async def test_concurrent_identical_reads_make_one_fetch_and_share_the_answer() 
     cache, source = TTLCache(10), Source()
     source.release.clear()
     waiters = [asyncio.create_task(cache.get(("balance",), source)) for _ in range(100)]
-    await asyncio.sleep(0)
+    await source.started.wait()  # the first waiter started the fetch; the others joined it before it ran
     source.release.set()
     answers = await asyncio.gather(*waiters)
     assert source.calls == 1
@@ -69,8 +78,9 @@ async def test_ttl_zero_keeps_nothing_but_still_shares_a_flight() -> None:
     assert (await cache.get(("b",), source)).value == "v1"
     assert (await cache.get(("b",), source)).value == "v2"
     source.release.clear()
+    source.started.clear()
     waiters = [asyncio.create_task(cache.get(("b",), source)) for _ in range(10)]
-    await asyncio.sleep(0)
+    await source.started.wait()
     source.release.set()
     assert {a.value for a in await asyncio.gather(*waiters)} == {"v3"}
     assert len(cache) == 0
@@ -80,7 +90,7 @@ async def test_an_error_reaches_every_waiter_and_is_not_cached() -> None:
     cache, source = TTLCache(10), Source()
     source.fail, _ = RuntimeError("telnyx down"), source.release.clear()
     waiters = [asyncio.create_task(cache.get(("b",), source)) for _ in range(5)]
-    await asyncio.sleep(0)
+    await source.started.wait()
     source.release.set()
     results = await asyncio.gather(*waiters, return_exceptions=True)
     assert all(isinstance(r, RuntimeError) for r in results) and source.calls == 1
@@ -94,9 +104,10 @@ async def test_cancelling_one_waiter_does_not_cancel_the_flight_for_the_others()
     source.release.clear()
     quitter = asyncio.create_task(cache.get(("b",), source))
     stayer = asyncio.create_task(cache.get(("b",), source))
-    await asyncio.sleep(0)
+    await source.started.wait()  # both are waiting on the one fetch
     quitter.cancel()
-    await asyncio.sleep(0)
+    with pytest.raises(asyncio.CancelledError):
+        await quitter
     source.release.set()
     assert (await stayer).value == "v1"
     assert quitter.cancelled() and source.calls == 1
@@ -110,11 +121,11 @@ async def test_a_failed_flight_nobody_awaits_anymore_leaves_no_unretrieved_excep
     cache, source = TTLCache(10), Source()
     source.fail, _ = RuntimeError("boom"), source.release.clear()
     waiter = asyncio.create_task(cache.get(("b",), source))
-    await asyncio.sleep(0)
+    await source.started.wait()
     waiter.cancel()
     source.release.set()
-    for _ in range(3):
-        await asyncio.sleep(0)
+    # Waiting on the fetch's task runs every callback registered on it before ours, the cache's included.
+    await asyncio.wait(source.fetches)
     gc.collect()
     loop.set_exception_handler(None)
     assert reported == []
@@ -138,10 +149,11 @@ async def test_a_read_in_flight_during_invalidate_is_not_stored_and_later_caller
     cache, source = TTLCache(10), Source()
     source.release.clear()
     before_change = asyncio.create_task(cache.get(("balance",), source))
-    await asyncio.sleep(0)
+    await source.started.wait()
     cache.invalidate("balance")  # e.g. a payment went through while that read was on the wire
+    source.started.clear()
     after_change = asyncio.create_task(cache.get(("balance",), source))
-    await asyncio.sleep(0)
+    await source.started.wait()  # a second fetch: the detached flight was not joined
     source.release.set()
     old, new = await before_change, await after_change
     assert (old.value, new.value, source.calls) == ("v1", "v2", 2)

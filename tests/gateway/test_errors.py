@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-import telnyx
 
 from bot.errors import (
     TelnyxAuthError,
@@ -22,7 +21,7 @@ from bot.errors import (
 )
 from bot.models import AutoRechargeChange
 from bot.telnyx_client import TelnyxGateway
-from bot.telnyx_client.failures import map_error
+from bot.telnyx_client.failures import map_error, retry_delay
 from devkit.sandbox import Fault, Sandbox
 
 from .conftest import KEY
@@ -147,27 +146,59 @@ async def test_a_refused_connection_is_a_network_error(closed_port_url: str) -> 
 
 
 @pytest.mark.parametrize(
-    ("sdk_error", "status", "expected"),
+    ("status", "expected"),
     [
-        (telnyx.AuthenticationError, 401, TelnyxAuthError),
-        (telnyx.PermissionDeniedError, 403, TelnyxPermissionDenied),
-        (telnyx.NotFoundError, 404, TelnyxNotFound),
-        (telnyx.BadRequestError, 400, TelnyxInvalidInput),
-        (telnyx.UnprocessableEntityError, 422, TelnyxInvalidInput),
-        (telnyx.RateLimitError, 429, TelnyxRateLimited),
-        (telnyx.InternalServerError, 500, TelnyxUnavailable),
-        (telnyx.InternalServerError, 503, TelnyxUnavailable),
-        (telnyx.ConflictError, 409, TelnyxError),
+        (401, TelnyxAuthError),
+        (403, TelnyxPermissionDenied),
+        (404, TelnyxNotFound),
+        (400, TelnyxInvalidInput),
+        (422, TelnyxInvalidInput),
+        (429, TelnyxRateLimited),
+        (500, TelnyxUnavailable),
+        (503, TelnyxUnavailable),
+        (409, TelnyxError),
+        (307, TelnyxError),
     ],
 )
-def test_every_sdk_status_error_maps_to_a_project_error(
-    sdk_error: type[telnyx.APIStatusError], status: int, expected: type[TelnyxError]
-) -> None:
-    # 403 and 409 are statuses the sandbox cannot be made to answer: the mapping is checked directly.
+def test_every_error_status_maps_to_a_project_error(status: int, expected: type[TelnyxError]) -> None:
+    # 403, 409 and 307 are statuses the sandbox cannot be made to answer: the mapping is checked directly.
     body = {"errors": [{"code": "10010", "title": "Authorization failed", "detail": "No billing access."}]}
     response = httpx.Response(status, json=body, request=httpx.Request("GET", "http://127.0.0.1/v2/balance"))
-    error = map_error(sdk_error("raw SDK message", response=response, body=body), "balance")
+    error = map_error(response, "balance")
     assert type(error) is expected and error.status == status
-    assert "raw SDK message" not in str(error) and "No billing access" not in str(error)
+    # the body is never the message: its title/detail go to `problems`, shown apart
+    assert "No billing access" not in str(error) and "10010" not in str(error)
     if isinstance(error, TelnyxInvalidInput):
         assert error.problems[0].detail == "No billing access." and error.problems[0].code == "10010"
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (httpx.ConnectError("refused"), "could not reach Telnyx"),
+        (httpx.ReadError("reset by peer"), "could not reach Telnyx"),
+        (httpx.RemoteProtocolError("closed without an answer"), "could not reach Telnyx"),
+        (httpx.WriteError("broken pipe"), "could not reach Telnyx"),
+        (httpx.ConnectTimeout("slow handshake"), "did not answer in time about the balance"),
+        (httpx.ReadTimeout("no answer"), "did not answer in time about the balance"),
+        (httpx.PoolTimeout("no free connection"), "did not answer in time about the balance"),
+    ],
+)
+def test_every_transport_failure_of_a_read_is_a_network_error(failure: httpx.HTTPError, message: str) -> None:
+    error = map_error(failure, "balance")
+    assert type(error) is TelnyxNetworkError and message in error.user_message
+    assert str(failure) not in error.user_message
+
+
+def test_only_a_quick_failure_with_budget_left_is_retried() -> None:
+    request = httpx.Request("GET", "http://127.0.0.1/v2/balance")
+    assert retry_delay(httpx.ConnectError("refused"), 0, 1, 2.0) == 0.2
+    assert retry_delay(httpx.RemoteProtocolError("dropped"), 0, 1, 2.0) == 0.2
+    assert retry_delay(httpx.ReadTimeout("slow"), 0, 1, 2.0) is None  # the budget is already spent
+    assert retry_delay(httpx.Response(503, request=request), 0, 1, 2.0) == 0.25
+    assert retry_delay(httpx.Response(503, request=request), 1, 1, 2.0) is None  # one retry only
+    assert retry_delay(httpx.Response(503, request=request), 0, 1, 0.6) is None  # too little time left
+    assert retry_delay(httpx.Response(404, request=request), 0, 1, 2.0) is None
+    short = httpx.Response(429, headers={"retry-after-ms": "300"}, request=request)
+    assert retry_delay(short, 0, 1, 2.0) == 0.3
+    assert retry_delay(httpx.Response(429, headers={"retry-after": "30"}, request=request), 0, 1, 9.0) is None

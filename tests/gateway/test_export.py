@@ -14,7 +14,7 @@ from bot.errors import TelnyxUnavailable
 from bot.telnyx_client import TelnyxGateway
 from devkit.sandbox import Fault, Sandbox
 
-from .conftest import KEY
+from .conftest import KEY, eventually
 
 LATENCY = 0.05
 
@@ -109,6 +109,27 @@ async def test_a_failing_page_stops_the_export_with_a_project_error(
         async for _ in gateway.iter_detail_records("messaging", size=20, on_page=break_telnyx):
             seen += 1
     assert 40 <= seen < 320
-    sent = sandbox.request_count("/v2/detail_records")
-    await asyncio.sleep(0.05)
-    assert sandbox.request_count("/v2/detail_records") == sent  # nothing left running after the error
+    # Nothing left running after the error: the pages still loading were cancelled with their requests
+    # (and the retries they would have sent), so no request of this export can reach Telnyx any more.
+    assert gateway.reads_in_flight == 0
+
+
+async def test_cancelling_an_export_ends_every_request_it_started(
+    sandbox: Sandbox, gateway: TelnyxGateway
+) -> None:
+    def hang_the_rest(number: int, total: int) -> None:
+        sandbox.set_fault("/v2/detail_records", Fault(hang=True))
+
+    async def export() -> None:
+        records = gateway.iter_detail_records("messaging", size=10, on_page=hang_the_rest)
+        async with aclosing(records):
+            async for _ in records:
+                pass
+
+    exporting = asyncio.create_task(export())
+    await eventually(lambda: sandbox.request_count("/v2/detail_records") == 5)  # pages 2-5: no answer
+    assert gateway.reads_in_flight == 4
+    exporting.cancel()  # e.g. the person who asked for the export gave up
+    with pytest.raises(asyncio.CancelledError):
+        await exporting
+    assert gateway.reads_in_flight == 0

@@ -241,12 +241,17 @@ async def test_naive_datetimes_are_taken_as_utc(sandbox: Sandbox, gateway: Telny
     assert last_query(sandbox)["filter[created_before]"] == "2030-01-01T12:00:00Z"
 
 
-async def test_sdk_environment_variables_cannot_switch_the_gateway_to_oauth(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+async def test_telnyx_environment_variables_change_nothing(
+    sandbox: Sandbox, closed_port_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # With these set, a default AsyncTelnyx would fetch OAuth tokens from api.telnyx.com instead.
-    monkeypatch.setenv("TELNYX_CLIENT_ID", "someone")
-    monkeypatch.setenv("TELNYX_CLIENT_SECRET", "something")
+    # Only Settings reads the environment: a stray TELNYX_* variable never redirects or re-keys the gateway.
+    for name, value in {
+        "TELNYX_API_KEY": "KEYSOMEONEELSE",
+        "TELNYX_BASE_URL": closed_port_url,
+        "TELNYX_CLIENT_ID": "someone",
+        "TELNYX_CLIENT_SECRET": "something",
+    }.items():
+        monkeypatch.setenv(name, value)
     async with TelnyxGateway(KEY, sandbox.base_url, timeout=2) as gw:
-        assert gw._client.custom_auth is None and gw._payment_client.custom_auth is None
         assert (await gw.balance()).value.balance == sandbox.state.balance
+    assert [(r.method, r.path) for r in sandbox.requests] == [("GET", "/v2/balance")]  # and authorised

@@ -123,18 +123,20 @@ async def test_group_members_are_cached_for_the_ttl(policy: Policy, groups: Grou
 
 
 async def test_concurrent_checks_share_one_lookup(policy: Policy) -> None:
-    gate = asyncio.Event()
+    gate, looking_up = asyncio.Event(), asyncio.Event()
     calls: list[str] = []
 
     async def slow(group_id: str) -> set[str]:
         calls.append(group_id)
+        looking_up.set()
         await gate.wait()
         return {GROUP_FINANCE}
 
     access = AccessControl(policy, slow)
     checks = [asyncio.create_task(access.check(GROUP_FINANCE, P.APPROVE_TOPUP)) for _ in range(10)]
-    await asyncio.sleep(0.01)
-    assert calls == ["S0FINANCE"]
+    async with asyncio.timeout(5):
+        await looking_up.wait()  # tasks run in creation order: every check has asked by now
+    assert calls == ["S0FINANCE"] and not any(c.done() for c in checks)
     gate.set()
     assert all(d.allowed for d in await asyncio.gather(*checks))
     assert calls == ["S0FINANCE"]

@@ -176,3 +176,47 @@ def test_a_section_that_is_not_a_table_is_named() -> None:
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="no such access policy file"):
         load_policy(tmp_path / "nope.toml")
+
+
+def test_field_problems_and_the_rules_between_fields_are_reported_together() -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(
+            {
+                "roles": {"requester": ["U0REQUEST", "bob"], "admin": ["*"]},
+                "limits": {"max_topup": "lots", "approval_ttl_hours": True, "max_pending_per_requester": 51},
+                "owner": "U0ADMIN",
+            }
+        )
+    assert caught.value.problems == [
+        "policy: roles.requester[1]: 'bob' is not a Slack user id (U..., W...), group id (S...) or \"*\".",
+        'policy: roles.admin[0]: "*" (everyone) is not allowed for admin; list users or groups.',
+        "policy: channels.approvals: missing; top-ups need a channel id for approval cards (C...).",
+        'policy: limits.max_topup: "lots" is not an amount: write it in digits, e.g. 150, 150.50 or 1,234.56.',
+        'policy: limits.daily_topup: missing; top-ups need it, e.g. daily_topup = "500.00".',
+        "policy: limits.approval_ttl_hours: True is not a whole number of hours from 1 to 168.",
+        "policy: limits.max_pending_per_requester: 51 is not a whole number from 1 to 50 "
+        "(how many requests one person may have waiting; default 3).",
+        "policy: owner: unknown key; expected one of roles, channels, limits.",
+    ]
+
+
+def test_with_nobody_validly_allowed_to_request_no_channel_or_limit_is_required() -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy({"roles": {"requester": ["bob"], "admin": ["*"]}})
+    assert [problem.split(": ")[1] for problem in caught.value.problems] == [
+        "roles.requester[0]",
+        "roles.admin[0]",
+    ]
+
+
+def test_a_table_built_in_code_is_read_like_the_file() -> None:
+    policy = parse_policy(
+        {
+            "roles": {"requester": ["*"], "finance": ["U0FIN1"]},
+            "channels": {"approvals": "G0APPROVALS"},
+            "limits": {"max_topup": "$1,500", "daily_topup": 1500, "approval_ttl_hours": 168},
+        }
+    )
+    assert policy.roles == {"viewer": (), "requester": ("*",), "finance": ("U0FIN1",), "admin": ()}
+    assert (policy.max_topup, policy.daily_topup) == (Decimal("1500.00"), Decimal("1500.00"))
+    assert policy.approval_ttl == timedelta(hours=168) and policy.max_pending_per_requester == 3

@@ -76,7 +76,9 @@ async def test_hang_holds_until_the_client_times_out_without_blocking_others(
 ) -> None:
     sb.set_fault("/v2/invoices", Fault(hang=True))
     hung = asyncio.create_task(client.get("/v2/invoices", timeout=0.4))
-    await asyncio.sleep(0.05)
+    async with asyncio.timeout(5):
+        while sb.request_count("/v2/invoices") == 0:  # noqa: ASYNC110 - polls the sandbox, with a deadline
+            await asyncio.sleep(0.005)
     checked(await client.get("/v2/balance"), "GetUserBalance")  # the server still answers others
     start = time.perf_counter()
     with pytest.raises(httpx.ReadTimeout):
@@ -91,7 +93,9 @@ async def test_shutdown_is_not_held_up_by_a_hung_request() -> None:
         base_url=sandbox.url, headers={"Authorization": f"Bearer {KEY}"}, verify=TLS
     ) as c:
         hung = asyncio.create_task(c.get("/v2/balance", timeout=10))
-        await asyncio.sleep(0.1)
+        async with asyncio.timeout(5):
+            while sandbox.request_count("/v2/balance") == 0:  # noqa: ASYNC110 - polls the sandbox, with a deadline
+                await asyncio.sleep(0.005)
         start = time.perf_counter()
         await sandbox.stop()
         assert time.perf_counter() - start < 2.0

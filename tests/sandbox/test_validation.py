@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from telnyx import AsyncTelnyx, BadRequestError
 
 from devkit.sandbox import Sandbox, SandboxConfig
 from tests.sandbox.conftest import KEY, NOW, TLS, checked
@@ -116,19 +115,28 @@ async def test_unknown_fields_are_refused_even_when_nothing_matches(client: http
     assert response.json()["errors"][0]["source"]["parameter"] == "filter[colour]"
 
 
-async def test_the_official_sdk_talks_to_the_sandbox(sb: Sandbox) -> None:
-    async with AsyncTelnyx(api_key=KEY, base_url=sb.base_url, max_retries=0) as telnyx:
-        balance = await telnyx.balance.retrieve()
-        assert balance.data.balance == sb.state.balance_body()["balance"]
-        invoices = [i async for i in await telnyx.invoices.list(page_size=6)]
-        assert len(invoices) == len(sb.state.invoices)
-        records = await telnyx.detail_records.list(
-            filter={"record_type": "messaging", "date_range": "last_30_days"},
-            page_size=50,
-            sort=["-created_at"],
+async def test_a_client_following_the_documented_wire_format_is_served(
+    sb: Sandbox, client: httpx.AsyncClient
+) -> None:
+    # What any Telnyx client sends (the bot's gateway, or the official SDK): deepObject filters and
+    # pages, a repeated `sort`, lists walked until meta.page_number reaches meta.total_pages.
+    balance = checked(await client.get("/v2/balance"), "GetUserBalance")
+    assert balance["data"]["balance"] == sb.state.balance_body()["balance"]
+    invoices, number, pages = [], 1, 1
+    while number <= pages:
+        body = checked(
+            await client.get("/v2/invoices", params={"page[number]": number, "page[size]": 6}), "ListInvoices"
         )
-        assert records.data
-        with pytest.raises(BadRequestError) as refused:
-            await telnyx.charges_summary.retrieve(start_date="2026-01-01", end_date="2026-03-01")
-        assert refused.value.status_code == 400
+        invoices += body["data"]
+        number, pages = body["meta"]["page_number"] + 1, body["meta"]["total_pages"]
+    assert len(invoices) == len(sb.state.invoices) and pages > 1
+    params = [
+        ("filter[record_type]", "messaging"),
+        ("filter[date_range]", "last_30_days"),
+        ("page[size]", "50"),
+        ("sort", "-created_at"),
+    ]
+    assert checked(await client.get("/v2/detail_records", params=params), "SearchDetailRecords")["data"]
+    too_long = {"start_date": "2026-01-01", "end_date": "2026-03-01"}
+    assert (await client.get("/v2/charges_summary", params=too_long)).status_code == 400
     sb.assert_requests_valid()
