@@ -14,16 +14,19 @@ from typing import Any
 
 from bot.telnyx_client.failures import invalid
 
-RECORD_TYPES = (
-    "ai-voice-assistant", "amd", "call-control", "conference", "conference-participant", "embedding", "fax",
-    "inference", "inference-speech-to-text", "media_storage", "media-streaming", "messaging",
-    "noise-suppression", "recording", "sip-trunking", "siprec-client", "stt", "tts", "verify", "webrtc",
-    "wireless",
-)  # fmt: skip
-DATE_RANGES = (
-    "yesterday", "today", "tomorrow", "last_week", "this_week", "next_week", "last_month", "this_month",
-    "next_month",
-)  # fmt: skip
+# The spec's enums, as Telnyx spells them.
+RECORD_TYPES = tuple(
+    """
+    ai-voice-assistant amd call-control conference conference-participant embedding fax inference
+    inference-speech-to-text media_storage media-streaming messaging noise-suppression recording
+    sip-trunking siprec-client stt tts verify webrtc wireless
+    """.split()
+)
+DATE_RANGES = tuple(
+    """
+    yesterday today tomorrow last_week this_week next_week last_month this_month next_month
+    """.split()
+)
 WEBHOOK_STATUSES = ("delivered", "failed")
 MAX_REPORT_DAYS = 31
 _LAST_N_DAYS = re.compile(r"^last_[1-9][0-9]{0,2}_days$")
