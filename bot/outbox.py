@@ -153,7 +153,8 @@ class Outbox:
                 claimed = await self._claim()
                 if not claimed:
                     return delivered
-                results = await asyncio.gather(*(self._deliver_key(rows) for rows in claimed))
+                # one row per key at a time: the next row of a key is claimed once this one is done
+                results = await asyncio.gather(*(self._deliver_one(row) for row in claimed))
                 delivered += sum(results)
             return delivered
 
@@ -182,7 +183,7 @@ class Outbox:
             )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def _claim(self) -> list[list[Delivery]]:
+    async def _claim(self) -> list[Delivery]:
         """Lease the first due row of up to CONCURRENT_KEYS keys nobody else is working on."""
         now = self._now()
         async with self._store.transaction() as session:
@@ -204,7 +205,7 @@ class Outbox:
                 .limit(CONCURRENT_KEYS)
             )
             rows = list(due.scalars())
-            claimed: list[list[Delivery]] = []
+            claimed: list[Delivery] = []
             for row in rows:
                 leased = await session.execute(
                     update(OutboxRow)
@@ -220,15 +221,8 @@ class Outbox:
                 )
                 if leased.rowcount == 1:  # type: ignore[attr-defined]
                     delivery = Delivery(row.id, row.key, row.kind, json.loads(row.payload), row.attempts)
-                    claimed.append([delivery])
+                    claimed.append(delivery)
         return claimed
-
-    async def _deliver_key(self, rows: list[Delivery]) -> int:
-        done = 0
-        for row in rows:
-            if await self._deliver_one(row):
-                done += 1
-        return done
 
     async def _deliver_one(self, row: Delivery) -> bool:
         assert self._deliver is not None
