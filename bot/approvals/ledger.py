@@ -196,9 +196,13 @@ class Ledger:
         return None if value is None else TopupState(value)
 
     async def attach(self, request_id: str, channel: str, ts: str) -> None:
-        """Store where the request's card lives."""
-        async with self._store.transaction() as session:
-            result = await session.execute(
+        """Store where the request's card lives.
+
+        A decision can land between posting the card and this write (a click within milliseconds, or an
+        instance stalled in between): its redraw found no card to update. The card is then redrawn now.
+        """
+        async with self.tx() as tx:
+            result = await tx.session.execute(
                 update(TopupRow)
                 .where(TopupRow.id == request_id)
                 .values(channel=channel, message_ts=ts)
@@ -206,6 +210,9 @@ class Ledger:
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise UnknownRequest(unknown_text(request_id))
+            state = await tx.session.scalar(select(TopupRow.state).where(TopupRow.id == request_id))
+            if state != TopupState.PENDING.value:
+                await self.effects(tx, request_id)
 
     async def get(self, request_id: str) -> TopupRequest | None:
         """The request, or None."""

@@ -12,11 +12,14 @@ import os
 import re
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import select
 
 from bot import ids
 from bot.approvals import TopupState
-from bot.store import Store, TopupRow
+from bot.store import OutboxRow, Store, TopupRow
 from devkit.sandbox import Fault, Sandbox, SandboxConfig
 from devkit.slackfake import FakeSlack, SlackRequests
 from tests.app.harness import KEY, PEOPLE, POLICY, SECRET, TOKEN, text_of
@@ -83,8 +86,12 @@ async def test_a_payment_cut_off_by_sigkill_ends_outcome_unknown_after_restart(t
         try:
             async with SlackRequests(url, SECRET, fake=slack) as requests:
                 assert (await requests.command("/telnyx", 'topup 150 "launch"', user=REQUESTER)).ok
+                # finance clicks once the card is up; the requester's confirmation comes after the bot has
+                # stored where the card is (a kill before that store is another story: the card is lost)
                 await slack.wait_for(
-                    "chat.postMessage", timeout=10, predicate=lambda c: c.args.get("channel") == APPROVALS
+                    "response_url",
+                    timeout=10,
+                    predicate=lambda c: "sent to finance" in str(c.args.get("text")),
                 )
                 posted = _card(slack)
                 assert (
@@ -95,6 +102,8 @@ async def test_a_payment_cut_off_by_sigkill_ends_outcome_unknown_after_restart(t
                         await asyncio.sleep(0.02)
             first.kill()  # SIGKILL mid-payment: no handler runs, nothing is written
             await first.wait()
+            assert first.stdout is not None
+            killed_output = (await first.stdout.read()).decode()
         finally:
             if first.returncode is None:
                 first.kill()
@@ -104,22 +113,29 @@ async def test_a_payment_cut_off_by_sigkill_ends_outcome_unknown_after_restart(t
         (second, _), (third, _) = await asyncio.gather(_start(env, tmp_path), _start(env, tmp_path))
         store = Store(env["DATABASE_URL"].replace("sqlite:", "sqlite+aiosqlite:", 1))
         reconciled = False
+        seen: list[str] = []  # what each poll saw, for the failure message
         try:
             async with asyncio.timeout(90):
                 while not reconciled:  # noqa: ASYNC110 - polls the database and the fake Slack, with a deadline
                     state = await _state(store, request_id)
                     told = len(slack.messages(slack.dm(REQUESTER))) > dms_before
-                    reconciled = (
-                        state is TopupState.OUTCOME_UNKNOWN and told and "unknown" in text_of([posted])
+                    redrawn = "unknown" in text_of([posted])
+                    seen.append(
+                        f"{datetime.now(UTC):%H:%M:%S.%f} {state.value} told={told} redrawn={redrawn}"
                     )
+                    reconciled = state is TopupState.OUTCOME_UNKNOWN and told and redrawn
                     await asyncio.sleep(0.2)
             await asyncio.sleep(1.0)  # room for a duplicate to show, if the instances disagreed
         except TimeoutError:
-            pass  # reported below, with what the processes printed
+            pass  # reported below, with what the processes printed and what the outbox holds
         finally:
+            outbox = await _outbox(store)
             await store.aclose()
             outputs = list(await asyncio.gather(_stop(second), _stop(third)))
-        assert reconciled, f"not reconciled within 90 s; the instances printed:\n{outputs}"
+        assert reconciled, (
+            f"not reconciled within 90 s; the instances printed:\n{outputs}\n"
+            f"the killed one printed:\n{killed_output}\noutbox:\n{outbox}\npolls:\n{seen[:3]} ... {seen[-3:]}\ncard: {posted.text}"
+        )
         assert sandbox.request_count(PAYMENTS, "POST") == 1  # never paid again
         assert "Payment outcome unknown" in text_of([posted])
         assert buttons(posted) == [ids.ACTION_TOPUP_PAID, ids.ACTION_TOPUP_NOT_CHARGED]
@@ -128,6 +144,17 @@ async def test_a_payment_cut_off_by_sigkill_ends_outcome_unknown_after_restart(t
         thread = [m for m in slack.messages(APPROVALS) if m.thread_ts == posted.ts]
         assert len(thread) == 1 and "the bot stopped while sending the payment" in text_of(thread)
         assert all("Traceback" not in out for out in outputs), outputs
+
+
+async def _outbox(store: Store) -> str:
+    """The outbox, one row a line: what a failure needs to say why nothing was delivered."""
+    async with store.transaction() as session:
+        rows = (await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars().all()
+        return "\n".join(
+            f"{r.id} {r.key} {r.kind} next={r.next_at} attempts={r.attempts} by={r.claimed_by} "
+            f"until={r.claimed_until} done={r.done_at} {r.outcome} {r.last_error}"
+            for r in rows
+        )
 
 
 def _card(slack: FakeSlack):

@@ -121,7 +121,9 @@ async def test_a_hang_is_a_network_error_within_the_timeout(sandbox: Sandbox) ->
         with pytest.raises(TelnyxNetworkError, match="did not answer in time"):
             await gw.charges_breakdown(sandbox.state.now.date().replace(day=1))
         elapsed = time.monotonic() - started
-    assert 0.45 <= elapsed < 1.0  # the whole budget, and no second attempt after it
+    assert (
+        0.45 <= elapsed < 1.2
+    )  # the whole budget, and no second attempt after it (a loaded machine adds some)
     assert sandbox.request_count("/v2/charges_breakdown") == 1
 
 
@@ -132,7 +134,7 @@ async def test_a_retry_never_stretches_the_time_budget(sandbox: Sandbox) -> None
         started = time.monotonic()
         with pytest.raises(TelnyxUnavailable):
             await gw.balance()
-    assert time.monotonic() - started < 0.6 and sandbox.request_count("/v2/balance") == 1
+    assert time.monotonic() - started < 0.7 and sandbox.request_count("/v2/balance") == 1  # a retry: >= 0.7 s
 
 
 async def test_a_refused_connection_is_a_network_error(closed_port_url: str) -> None:

@@ -97,13 +97,16 @@ async def test_a_charge_whose_answer_proves_nothing_is_outcome_unknown(
     caplog.set_level(logging.DEBUG)
     before = sandbox.state.balance
     front.mode = mode
-    async with TelnyxGateway(KEY, front.base_url, timeout=0.5) as gw:
+    # the modes that wait for the deadline get a short one; the others a long one, so that a loaded
+    # machine (a slow connect) cannot turn their answer into a timeout
+    timeout = 0.5 if reason == "timeout" else 5.0
+    async with TelnyxGateway(KEY, front.base_url, timeout=timeout) as gw:
         started = time.monotonic()
         with pytest.raises(PaymentOutcomeUnknown) as caught:
             await gw.create_payment(Decimal("120.00"), idempotency_key=IDEM)
         elapsed = time.monotonic() - started
         assert gw.telnyx_request_count == 1
-    assert elapsed < 0.9  # the whole send within the timeout, whatever the server trickles
+    assert elapsed < timeout + 0.4  # the whole send within the timeout, whatever the server trickles
     assert caught.value.reason == reason
     assert_says_unknown(caught.value)
     # it really was charged: the one request went through the front to the sandbox
@@ -121,7 +124,7 @@ async def test_a_trickled_answer_is_cut_off_at_the_timeout(sandbox: Sandbox, fro
         started = time.monotonic()
         with pytest.raises(PaymentOutcomeUnknown) as caught:
             await gw.create_payment(Decimal("7.00"), idempotency_key=IDEM)
-        assert 0.45 <= time.monotonic() - started < 0.8
+        assert 0.45 <= time.monotonic() - started < 1.5  # the whole answer would take 2 s
     assert caught.value.reason == "timeout" and "0.5 s" in caught.value.user_message
     assert len(front.payments) == 1
 
@@ -140,7 +143,7 @@ async def test_a_hang_after_sending_is_outcome_unknown_not_a_failure(sandbox: Sa
         started = time.monotonic()
         with pytest.raises(PaymentOutcomeUnknown) as caught:
             await gw.create_payment(Decimal("120.00"), idempotency_key=IDEM)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 1.5
         assert gw.telnyx_request_count == 1
     assert caught.value.reason == "timeout"
     assert_says_unknown(caught.value)

@@ -20,8 +20,11 @@ from bot.approvals import (
     UnknownRequest,
     parse_amount,
 )
+from bot.approvals.ledger import CARD
 from bot.audit_trail import AuditTrail
 from bot.models import PaymentResult
+from bot.outbox import Delivery, Outbox
+from bot.store import Store
 from tests.money.conftest import (
     ADMIN,
     FINANCE,
@@ -304,3 +307,34 @@ async def test_unknown_ids_are_answered(approvals: Approvals, payments: Payments
     ):
         with pytest.raises(UnknownRequest, match="No top-up request 'nope' exists"):
             await call
+
+
+async def test_a_card_attached_after_the_decision_is_redrawn_then(
+    store: Store, access: AccessControl, clock: Clock, audit: AuditTrail, payments: Payments
+) -> None:
+    # Approve lands between posting the card and storing where it is: the approval's redraw finds no
+    # card. Storing the card's place afterwards must queue the redraw, or the card says "waiting" for ever.
+    box = Outbox(store)
+    approvals = Approvals(store, access, now=clock, audit=audit, outbox=box)
+    cards: list[str] = []
+
+    async def deliver(row: Delivery) -> None:
+        if row.kind == CARD:
+            request = await approvals.get(str(row.payload["id"]))
+            assert request is not None
+            if request.message_ts:  # what handlers/deliveries.py does: no card yet, nothing to redraw
+                cards.append(request.state.value)
+
+    box.set_deliverer(deliver)
+    request = await approvals.request(REQUESTER, "10")
+    await approvals.approve(request.id, FINANCE, payments.ok)
+    await box.drain()
+    assert cards == []  # every redraw so far found no card
+    await approvals.attach_card(request.id, "C0APPROVALS", "1700000000.000100")
+    await box.drain()
+    assert cards == [S.SUCCEEDED.value]
+    # a card attached while still pending needs no redraw: it was just drawn
+    pending = await approvals.request(REQUESTER, "11")
+    await approvals.attach_card(pending.id, "C0APPROVALS", "1700000000.000200")
+    await box.drain()
+    assert cards == [S.SUCCEEDED.value]
