@@ -107,7 +107,7 @@ def create_app(
         context["svc"] = svc
         await next()
 
-    register(app)
+    register(app, svc)
     from handlers.deliveries import deliverer
     from handlers.housekeeping import sweepers
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 logger = logging.getLogger(__name__)
 
@@ -141,27 +141,3 @@ class TTLCache:
         # Detached flights finish for their current waiters, but later callers start a fresh read.
         for key in [k for k in self._flights if k[0] in targets]:
             del self._flights[key]
-
-
-class Memo:
-    """Results computed once per identical input, for a burst of the same command over the same shared read.
-
-    The key holds the ids of `pins` (the shared data objects the result was built from); the entry keeps
-    the pins alive, so an id cannot be reused by another object while its entry exists.
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._entries: dict[Hashable, tuple[tuple[object, ...], Any]] = {}
-
-    def get(self, key: tuple[Hashable, ...], pins: tuple[object, ...], build: Callable[[], T]) -> T:
-        """The memoised result for (key, pins), building it on the first call."""
-        full = (*key, *(id(p) for p in pins))
-        hit = self._entries.get(full)
-        if hit is not None:
-            return cast(T, hit[1])
-        value = build()
-        self._entries[full] = (pins, value)
-        while len(self._entries) > self.size:
-            del self._entries[next(iter(self._entries))]
-        return value

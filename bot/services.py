@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.cache import Memo, TTLCache
+from bot.cache import TTLCache
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -75,13 +75,12 @@ class Services:
     inflight: InFlight = field(default_factory=InFlight)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _http: aiohttp.ClientSession | None = None
-    # a burst of the same command renders its answer once, and computes its stats once
-    answers: Memo = field(default_factory=Memo)
     # housekeeping run at start and every SWEEP_SECONDS while serving (expiring top-up requests, the
     # reconciler ...); a sweeper may return when it wants to run again sooner (an app-clock datetime)
     sweepers: list[Callable[[], Awaitable[datetime | None]]] = field(default_factory=list)
     _sweeping: asyncio.Task[None] | None = None
     _stop_sweeping: asyncio.Event = field(default_factory=asyncio.Event)
+    # a burst of the same usage query walks the records for its stats once
     flights: TTLCache = field(default_factory=lambda: TTLCache(0))
 
     def http(self) -> aiohttp.ClientSession:

@@ -7,8 +7,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import ids
 from bot.access import Permission
@@ -26,56 +25,59 @@ from formatting.autorecharge import (
     prefs_text,
     unavailable_modal,
 )
-from handlers.common import Req, answer, answer_error, tracked, usage_error
-from handlers.guard import allowed, check, on_click
-from handlers.modals import modal_req
-from handlers.registry import Subcommand
+from handlers.access import check, require
+from handlers.replies import SHARED_BY, TRIGGER, answer, answer_error, services, slack, usage_error, user
+from handlers.subcommand import Subcommand
 
 logger = logging.getLogger(__name__)
 MAX_AMOUNT = Decimal("100000")  # far above any real setting: a typo (an extra zero or two) is caught here
 WHAT = "change auto-recharge"
 
 
-async def run_autorecharge(req: Req, parsed: Parsed) -> None:
+async def run_autorecharge(context: AsyncBoltContext, parsed: Parsed) -> None:
     """Show the auto-recharge preferences, with Edit for those allowed to change them (or why not)."""
     if parsed.args or parsed.options:
         await usage_error(
-            req,
+            context,
             "`autorecharge` takes no arguments",
             "`/telnyx autorecharge`, then Edit",
             "/telnyx autorecharge",
         )
         return
-    fresh = await req.svc.telnyx.auto_recharge_prefs()
-    decision = await check(req, Permission.CHANGE_AUTORECHARGE)
-    mine = req.shared_by is None  # a shared answer shows no Edit and no note about one person's access
+    fresh = await services(context).telnyx.auto_recharge_prefs()
+    decision = await check(context, Permission.CHANGE_AUTORECHARGE)
+    mine = (
+        context.get(SHARED_BY) is None
+    )  # a shared answer shows no Edit and no note about one person's access
     note = decision.reason if mine and not decision.allowed else None
     blocks = prefs_blocks(
         fresh.value,
         fetched_at=fresh.fetched_at,
         from_cache=fresh.from_cache,
-        now=req.svc.clock(),
+        now=services(context).clock(),
         can_edit=mine and decision.allowed,
         edit_note=note,
     )
-    await answer(req, prefs_text(fresh.value), blocks, share="autorecharge")
+    await answer(context, prefs_text(fresh.value), blocks, share="autorecharge")
 
 
-@on_click(Permission.CHANGE_AUTORECHARGE, WHAT)
-async def handle_edit(req: Req, _value: str) -> None:
-    """Edit: check, open a loading modal at once (the trigger lasts 3 s), then fill it with current values."""
-    opened = await req.client.views_open(trigger_id=req.trigger_id, view=loading_modal())
+async def handle_edit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Edit: open a loading modal at once (the trigger lasts 3 s), then fill it with current values."""
+    await ack()
+    opened = await slack(context).views_open(trigger_id=context.get(TRIGGER), view=loading_modal())
     view = opened["view"]
     try:
-        await req.svc.telnyx.invalidate(
+        await services(context).telnyx.invalidate(
             "auto_recharge"
         )  # prefill with what Telnyx has now, not a cached copy
-        prefs = (await req.svc.telnyx.auto_recharge_prefs()).value
+        prefs = (await services(context).telnyx.auto_recharge_prefs()).value
     except TelnyxError as err:
-        await req.client.views_update(view_id=view["id"], hash=view.get("hash"), view=unavailable_modal(err))
+        await slack(context).views_update(
+            view_id=view["id"], hash=view.get("hash"), view=unavailable_modal(err)
+        )
         return
-    meta = json.dumps({"url": req.body.get("response_url"), "ch": req.channel_id})
-    await req.client.views_update(view_id=view["id"], hash=view.get("hash"), view=edit_modal(prefs, meta))
+    meta = json.dumps({"url": body.get("response_url"), "ch": context.channel_id})
+    await slack(context).views_update(view_id=view["id"], hash=view.get("hash"), view=edit_modal(prefs, meta))
 
 
 def _amount(raw: str | None, *, allow_zero: bool) -> Decimal | str:
@@ -116,47 +118,37 @@ def read_form(values: dict[str, Any]) -> tuple[AutoRechargeChange | None, dict[s
     ), {}
 
 
-@tracked
-async def handle_submit(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+async def handle_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Save: inline errors for bad amounts; access checked again; PATCH; answer before -> after."""
     change, errors = read_form(((body.get("view") or {}).get("state") or {}).get("values") or {})
     if change is None:
         await ack(response_action="errors", errors=errors)
         return
     await ack()
-    req, _ = modal_req(body, context, client)
-    if not await allowed(req, Permission.CHANGE_AUTORECHARGE, WHAT, fresh=True):  # live group lookup
-        return
-    audit = req.svc.audit
+    audit = services(context).audit
     wanted = change.model_dump(mode="json")
     try:
-        await req.svc.telnyx.invalidate("auto_recharge")  # "before" must be what Telnyx has now
-        before = (await req.svc.telnyx.auto_recharge_prefs()).value
-        after = await req.svc.telnyx.update_auto_recharge_prefs(change)
+        await services(context).telnyx.invalidate("auto_recharge")  # "before" must be what Telnyx has now
+        before = (await services(context).telnyx.auto_recharge_prefs()).value
+        after = await services(context).telnyx.update_auto_recharge_prefs(change)
     except TelnyxError as err:
         await audit.record(
-            req.user_id, "autorecharge.change", "autorecharge", None, wanted, "failed", err.user_message
+            user(context), "autorecharge.change", "autorecharge", None, wanted, "failed", err.user_message
         )
-        await answer_error(req, err)
+        await answer_error(context, err)
         return
     await audit.record(
-        req.user_id,
+        user(context),
         "autorecharge.change",
         "autorecharge",
         before.model_dump(mode="json"),
         after.model_dump(mode="json"),
         "ok",
     )
-    await answer(req, change_text(before, after), change_blocks(before, after, req.user_id))
+    await answer(context, change_text(before, after), change_blocks(before, after, user(context)))
 
 
-SUBCOMMANDS = [
+SUBCOMMANDS = (
     Subcommand(
         "autorecharge",
         "/telnyx autorecharge",
@@ -164,10 +156,14 @@ SUBCOMMANDS = [
         "/telnyx autorecharge",
         run_autorecharge,
     ),
-]
+)
 
 
-def register(app: Any) -> None:
-    """Edit button and the modal."""
-    app.action(ids.ACTION_AUTORECHARGE_EDIT)(handle_edit)
-    app.view(ids.VIEW_AUTORECHARGE)(handle_submit)
+def register(app: AsyncApp) -> None:
+    """Edit and the form's Save (access checked again on Save, with live user-group membership)."""
+    app.action(ids.ACTION_AUTORECHARGE_EDIT, middleware=[require(Permission.CHANGE_AUTORECHARGE, WHAT)])(
+        handle_edit
+    )
+    app.view(ids.VIEW_AUTORECHARGE, middleware=[require(Permission.CHANGE_AUTORECHARGE, WHAT, fresh=True)])(
+        handle_submit
+    )

@@ -7,6 +7,8 @@ import io
 from datetime import date
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
 from bot import ids
 from bot.access import Permission
 from bot.models import ChargesBreakdown
@@ -17,17 +19,17 @@ from formatting.charges import (
     charges_summary_blocks,
     charges_summary_text,
 )
-from handlers.common import Req, answer, usage_error
-from handlers.guard import on_click
+from handlers.access import require
 from handlers.periods import period_or_answer, split_period
-from handlers.registry import Subcommand
+from handlers.replies import action_value, answer, services, usage_error
+from handlers.subcommand import Subcommand
 from handlers.uploads import upload_csv
 
 MAX_DAYS = 31  # Telnyx refuses longer ranges for both charges endpoints
 EXAMPLE = "/telnyx charges 2025-05-01 2025-05-20"
 
 
-async def run_charges(req: Req, parsed: Parsed) -> None:
+async def run_charges(context: AsyncBoltContext, parsed: Parsed) -> None:
     """The charges summary (or, with `breakdown`, the biggest costs by number) for a period."""
     args = list(parsed.args)
     breakdown = bool(args) and args[0].lower() == "breakdown"
@@ -37,30 +39,30 @@ async def run_charges(req: Req, parsed: Parsed) -> None:
     if rest or parsed.options:
         bad = (rest or [f"{k}={v}" for k, v in parsed.options.items()])[0]
         await usage_error(
-            req,
+            context,
             f"`{bad}` is not something `charges` understands",
             "`charges [breakdown] [period]` where the period is at most 31 days, e.g. `this-month`, `2025-05`",
             EXAMPLE,
         )
         return
     period = await period_or_answer(
-        req, period_words, default="this-month", example=EXAMPLE, max_days=MAX_DAYS
+        context, period_words, default="this-month", example=EXAMPLE, max_days=MAX_DAYS
     )
     if period is None:
         return
     if breakdown:
-        data = await req.svc.telnyx.charges_breakdown(period.start, period.end)
+        data = await services(context).telnyx.charges_breakdown(period.start, period.end)
         csv_value = f"{period.start.isoformat()}|{period.end.isoformat()}"
         await answer(
-            req,
+            context,
             charges_breakdown_text(data),
             charges_breakdown_blocks(data, csv_value=csv_value),
             share=f"charges breakdown {period.start.isoformat()} {period.last_day.isoformat()}",
         )
         return
-    summary = await req.svc.telnyx.charges_summary(period.start, period.end)
+    summary = await services(context).telnyx.charges_summary(period.start, period.end)
     await answer(
-        req,
+        context,
         charges_summary_text(summary),
         charges_summary_blocks(summary),
         share=f"charges {period.start.isoformat()} {period.last_day.isoformat()}",
@@ -96,16 +98,21 @@ def csv_range(value: str) -> tuple[date, date] | None:
         return None
 
 
-@on_click(Permission.VIEW, "download the charges breakdown", valid=csv_range)
-async def handle_breakdown_csv(req: Req, value: str) -> None:
+async def handle_breakdown_csv(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Download CSV: fetch the breakdown again and upload it as a file to the conversation."""
-    start, end = csv_range(value)  # type: ignore[misc]
-    data = await req.svc.telnyx.charges_breakdown(start, end)
+    await ack()
+    period = csv_range(action_value(body))
+    if period is None:
+        return  # not a value this app sends: nothing to answer
+    start, end = period
+    data = await services(context).telnyx.charges_breakdown(start, end)
     name = f"telnyx-charges-{start.isoformat()}-to-{end.isoformat()}.csv"
-    await upload_csv(req, name, breakdown_csv(data), f"Charges breakdown, {start} to {end} (end excluded)")
+    await upload_csv(
+        context, name, breakdown_csv(data), f"Charges breakdown, {start} to {end} (end excluded)"
+    )
 
 
-SUBCOMMANDS = [
+SUBCOMMANDS = (
     Subcommand(
         "charges",
         "/telnyx charges [breakdown] [period]",
@@ -114,9 +121,10 @@ SUBCOMMANDS = [
         EXAMPLE,
         run_charges,
     ),
-]
+)
 
 
-def register(app: Any) -> None:
-    """Buttons of these answers."""
-    app.action(ids.ACTION_CHARGES_CSV)(handle_breakdown_csv)
+def register(app: AsyncApp) -> None:
+    """The breakdown's Download CSV button."""
+    require_view = require(Permission.VIEW, "download the charges breakdown")
+    app.action(ids.ACTION_CHARGES_CSV, middleware=[require_view])(handle_breakdown_csv)

@@ -31,7 +31,7 @@ from formatting.topup import (
     stopped_notice_blocks,
     stopped_notice_text,
 )
-from handlers.common import decorate
+from handlers.replies import decorate
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import TelnyxError
@@ -22,7 +23,7 @@ from bot.models import DetailRecord
 from bot.periods import Period
 from formatting.errors import error_text
 from formatting.export import export_done_blocks, export_failed_blocks, export_progress_blocks
-from handlers.common import Req, answer_error
+from handlers.replies import answer_error, respond, services, slack, user
 from handlers.uploads import upload_csv
 
 logger = logging.getLogger(__name__)
@@ -60,31 +61,36 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-async def start_export(req: Req, record_type: str, period: Period, filters: dict[str, str]) -> None:
+async def start_export(
+    context: AsyncBoltContext, record_type: str, period: Period, filters: dict[str, str]
+) -> None:
     """Post the progress message, then run the export in the background (the click is already acked)."""
     title = f"{record_type} records, {period.label}"
     try:
-        posted = await req.client.chat_postMessage(
-            channel=req.channel_id or req.user_id,  # no channel (never from Slack's buttons): a DM
-            text=f"Exporting {title} for <@{req.user_id}>...",
-            blocks=export_progress_blocks(0, 0, 0, title=title, user_id=req.user_id),
+        posted = await slack(context).chat_postMessage(
+            channel=context.channel_id or user(context),  # no channel (never from Slack's buttons): a DM
+            text=f"Exporting {title} for <@{user(context)}>...",
+            blocks=export_progress_blocks(0, 0, 0, title=title, user_id=user(context)),
         )
     except SlackApiError as err:
-        await answer_error_slack(req, err)
+        await answer_error_slack(context, err)
         return
     where = (posted["channel"], posted["ts"])
-    req.svc.spawn(run_export(req, record_type, period, filters, title, where), name=f"export {record_type}")
+    services(context).spawn(
+        run_export(context, record_type, period, filters, title, where), name=f"export {record_type}"
+    )
 
 
-async def answer_error_slack(req: Req, err: SlackApiError) -> None:
+async def answer_error_slack(context: AsyncBoltContext, err: SlackApiError) -> None:
     """The bot cannot post here (not a member): say how to fix it."""
     from formatting.help import usage_error_blocks
 
     code = err.response.get("error", "unknown_error")
     problem = f"The bot cannot post in this conversation ({code})"
-    await req.respond(
-        text=problem,
-        blocks=usage_error_blocks(
+    await respond(
+        context,
+        problem,
+        usage_error_blocks(
             problem, "a channel the bot is a member of, or a DM with the bot", "/invite @Telnyx"
         ),
         response_type="ephemeral",
@@ -93,7 +99,12 @@ async def answer_error_slack(req: Req, err: SlackApiError) -> None:
 
 
 async def run_export(
-    req: Req, record_type: str, period: Period, filters: dict[str, str], title: str, where: tuple[str, str]
+    context: AsyncBoltContext,
+    record_type: str,
+    period: Period,
+    filters: dict[str, str],
+    title: str,
+    where: tuple[str, str],
 ) -> None:
     """Walk every page (concurrently, in order), write rows as they come, upload, report."""
     channel, ts = where
@@ -106,11 +117,11 @@ async def run_export(
         if now - last_update[0] >= PROGRESS_EVERY and done < total:
             last_update[0] = now
             await _update(
-                req,
+                context,
                 channel,
                 ts,
                 f"Exporting {title}: page {done} of {total}",
-                export_progress_blocks(done, total, progress["rows"], title=title, user_id=req.user_id),
+                export_progress_blocks(done, total, progress["rows"], title=title, user_id=user(context)),
             )
 
     with tempfile.TemporaryDirectory(prefix="telnyx-export-") as tmp:
@@ -122,7 +133,7 @@ async def run_export(
             with path.open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 columns: list[str] | None = None
-                records = req.svc.telnyx.iter_detail_records(
+                records = services(context).telnyx.iter_detail_records(
                     record_type,
                     filters=filters,
                     start=period.start_dt(),
@@ -141,29 +152,33 @@ async def run_export(
                     writer.writerow(BASE_COLUMNS)
         except TelnyxError as err:
             await _update(
-                req, channel, ts, error_text(err), export_failed_blocks(err, title=title, user_id=req.user_id)
+                context,
+                channel,
+                ts,
+                error_text(err),
+                export_failed_blocks(err, title=title, user_id=user(context)),
             )
-            await answer_error(req, err)
+            await answer_error(context, err)
             return
         rows = int(progress["rows"])
-        uploaded = await upload_csv(req, path.name, path, title)
+        uploaded = await upload_csv(context, path.name, path, title)
         text = (
             f"Export of {title} done: {rows} rows."
             if uploaded
             else f"Export of {title} could not be uploaded."
         )
         await _update(
-            req,
+            context,
             channel,
             ts,
             text,
-            export_done_blocks(rows, path.name, title=title, user_id=req.user_id, uploaded=uploaded),
+            export_done_blocks(rows, path.name, title=title, user_id=user(context), uploaded=uploaded),
         )
 
 
-async def _update(req: Req, channel: str, ts: str, text: str, blocks: list[Any]) -> None:
+async def _update(context: AsyncBoltContext, channel: str, ts: str, text: str, blocks: list[Any]) -> None:
     """Edit the progress message; a failed edit is logged, never fatal for the export."""
     try:
-        await req.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        await slack(context).chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     except SlackApiError as err:
         logger.warning("progress update failed: %s", err.response.get("error"))

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from slack_bolt.async_app import AsyncBoltContext
+
 from bot.periods import ACCEPTED, Period, PeriodError, parse_period, split_period
-from handlers.common import Req, usage_error
+from handlers.replies import services, usage_error
 
 
 async def period_or_answer(
-    req: Req, words: list[str], *, default: str, example: str, max_days: int | None = None
+    context: AsyncBoltContext, words: list[str], *, default: str, example: str, max_days: int | None = None
 ) -> Period | None:
     """The period the words name (or the default); on a bad one, answer what is accepted and return None."""
-    today = req.svc.clock().date()
+    today = services(context).clock().date()
     try:
         period = parse_period(words or [default], today)
     except PeriodError as err:
-        await usage_error(req, str(err), ACCEPTED, example)
+        await usage_error(context, str(err), ACCEPTED, example)
         return None
     if max_days is not None and period.days > max_days:
         await usage_error(
-            req,
+            context,
             f"{period.label} is {period.days} days long; Telnyx accepts at most {max_days} days here",
             f"a period of up to {max_days} days: {ACCEPTED}",
             example,

@@ -6,42 +6,40 @@ text and the answer is built again (from the shared read cache, so it is the sam
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import ids
 from bot.parsing import Parsed, parse
-from handlers.common import Req, tracked
-from handlers.guard import allowed
+from handlers.access import allowed
+from handlers.replies import SHARED_BY, action_value, user
+from handlers.subcommand import Subcommand
 
 
-@tracked
-async def handle_share(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
-    """Post the answer the button belongs to into the channel, with "Shared by @user"."""
-    from handlers.router import subcommands
+def listener(subcommands: dict[str, Subcommand]) -> Any:
+    """The Share button's listener over these subcommands."""
 
-    await ack()
-    req = Req.from_bolt(body, context, respond, client)
-    parsed = parse((body.get("actions") or [{}])[0].get("value", ""))
-    if not isinstance(parsed, Parsed):
-        return  # not a value this app sends
-    sub = subcommands().get(parsed.name)
-    if sub is None or not sub.shareable:
-        return
-    if sub.permission is not None and not await allowed(req, sub.permission, f"share /telnyx {sub.name}"):
-        return
-    await sub.run(replace(req, shared_by=req.user_id), parsed)
+    async def handle_share(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Post the answer the button belongs to into the channel, with "Shared by @user"."""
+        await ack()
+        parsed = parse(action_value(body))
+        if not isinstance(parsed, Parsed):
+            return  # not a value this app sends
+        sub = subcommands.get(parsed.name)
+        if sub is None or not sub.shareable:
+            return
+        # the permission of the command shared, checked now (listener middleware cannot know which)
+        if sub.permission is not None and not await allowed(
+            context, sub.permission, f"share /telnyx {sub.name}"
+        ):
+            return
+        context[SHARED_BY] = user(context)
+        await sub.run(context, parsed)
+
+    return handle_share
 
 
-def register(app: Any) -> None:
+def register(app: AsyncApp, subcommands: dict[str, Subcommand]) -> None:
     """The Share button of every answer."""
-    app.action(ids.ACTION_SHARE)(handle_share)
+    app.action(ids.ACTION_SHARE)(listener(subcommands))

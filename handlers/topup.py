@@ -14,9 +14,8 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.access import Permission
@@ -45,11 +44,20 @@ from formatting.topup import (
     requested_blocks,
     resolve_modal,
 )
-from handlers.common import Req, answer, tracked, usage_error
+from handlers.access import require
 from handlers.deliveries import card_of
-from handlers.guard import allowed, on_click
-from handlers.modals import field_value, modal_req
-from handlers.registry import Subcommand
+from handlers.replies import (
+    TRIGGER,
+    action_value,
+    answer,
+    field_value,
+    modal_metadata,
+    services,
+    slack,
+    usage_error,
+    user,
+)
+from handlers.subcommand import Subcommand
 
 logger = logging.getLogger(__name__)
 EXAMPLE = '/telnyx topup 150.00 "launch week traffic"'
@@ -58,67 +66,60 @@ RESOLVE = "close an unknown payment outcome"
 RESOLUTIONS = {ids.ACTION_TOPUP_PAID: Resolution.PAID, ids.ACTION_TOPUP_NOT_CHARGED: Resolution.NOT_CHARGED}
 
 
-async def create_request(req: Req, amount: str, reason: str) -> None:
+async def create_request(context: AsyncBoltContext, amount: str, reason: str) -> None:
     """Store the request (access and limits checked there), post the card, tell the requester."""
     try:
-        request = await req.svc.approvals.request(req.user_id, amount, reason)
+        request = await services(context).approvals.request(user(context), amount, reason)
     except AccessDenied as err:
-        await answer(req, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
+        await answer(context, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
         return
     except TooManyPending as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, err.user_message, notice_blocks(err.user_message, None))
         return
     except TopupError as err:
-        accepted = (
-            f"USD with at most two decimals, up to ${req.svc.policy.max_topup:,.2f} and the daily limit"
-        )
-        await answer(req, err.user_message, usage_error_blocks(err.user_message, accepted, EXAMPLE))
+        accepted = f"USD with at most two decimals, up to ${services(context).policy.max_topup:,.2f} and the daily limit"
+        await answer(context, err.user_message, usage_error_blocks(err.user_message, accepted, EXAMPLE))
         return
-    channel = req.svc.policy.approvals_channel or ""
-    text, blocks = await card_of(req.svc, request)
+    channel = services(context).policy.approvals_channel or ""
+    text, blocks = await card_of(services(context), request)
     try:
-        posted = await req.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        posted = await slack(context).chat_postMessage(channel=channel, text=text, blocks=blocks)
     except SlackApiError as err:
         error = str(err.response.get("error"))
         logger.error("approval card for %s not posted in %s: %s", request.id, channel, error)
         await answer(
-            req,
+            context,
             f"The request was stored but finance was not told: {error}.",
             card_not_posted_blocks(request, channel, error),
         )
         return
-    await req.svc.approvals.attach_card(request.id, posted["channel"], posted["ts"])
-    await answer(req, f"Top-up request sent to finance in <#{channel}>.", requested_blocks(request, channel))
+    await services(context).approvals.attach_card(request.id, posted["channel"], posted["ts"])
+    await answer(
+        context, f"Top-up request sent to finance in <#{channel}>.", requested_blocks(request, channel)
+    )
 
 
-async def run_topup(req: Req, parsed: Parsed) -> None:
+async def run_topup(context: AsyncBoltContext, parsed: Parsed) -> None:
     """`topup <amount> [reason]` (access already checked by the router; the core checks it again)."""
     options = dict(parsed.options)
     reason = options.pop("reason", None)
     if not parsed.args or options:
-        await usage_error(req, "`topup` needs an amount", "`/telnyx topup <amount> [reason]`", EXAMPLE)
+        await usage_error(context, "`topup` needs an amount", "`/telnyx topup <amount> [reason]`", EXAMPLE)
         return
-    await create_request(req, parsed.args[0], reason if reason is not None else " ".join(parsed.args[1:]))
+    await create_request(context, parsed.args[0], reason if reason is not None else " ".join(parsed.args[1:]))
 
 
-@on_click(Permission.REQUEST_TOPUP, REQUEST)
-async def handle_request_button(req: Req, _value: str) -> None:
-    """ "Request top-up" on the balance: check, then open the request form."""
-    meta = json.dumps({"url": req.body.get("response_url"), "ch": req.channel_id})
-    view = request_modal(meta, max_topup=req.svc.policy.max_topup)
-    await req.client.views_open(trigger_id=req.trigger_id, view=view)
+async def handle_request_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """ "Request top-up" on the balance: open the request form."""
+    await ack()
+    meta = json.dumps({"url": body.get("response_url"), "ch": context.channel_id})
+    view = request_modal(meta, max_topup=services(context).policy.max_topup)
+    await slack(context).views_open(trigger_id=context.get(TRIGGER), view=view)
 
 
-@tracked
-async def handle_request_submit(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+async def handle_request_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """The request form: the amount checked inline, then the same path as `/telnyx topup`."""
-    amount, limit = field_value(body, ids.BLOCK_TOPUP_AMOUNT), context["svc"].policy.max_topup
+    amount, limit = field_value(body, ids.BLOCK_TOPUP_AMOUNT), services(context).policy.max_topup
     try:
         problem = f"At most ${limit:,.2f} per top-up." if parse_amount(amount) > limit else None
     except TopupError as err:
@@ -127,8 +128,7 @@ async def handle_request_submit(
         await ack(response_action="errors", errors={ids.BLOCK_TOPUP_AMOUNT: problem[:150]})
         return
     await ack()
-    req, _ = modal_req(body, context, client)
-    await create_request(req, amount, field_value(body, ids.BLOCK_TOPUP_REASON))
+    await create_request(context, amount, field_value(body, ids.BLOCK_TOPUP_REASON))
 
 
 async def sweep_expired(svc: Services) -> list[TopupRequest]:
@@ -137,56 +137,50 @@ async def sweep_expired(svc: Services) -> list[TopupRequest]:
     return await svc.approvals.expire_due()
 
 
-async def after_decision(req: Req, outcome: Outcome) -> None:
+async def after_decision(context: AsyncBoltContext, outcome: Outcome) -> None:
     """The card and the requester follow through the outbox; a click that changed nothing is told why."""
     if not outcome.changed:
-        await answer(req, outcome.message, notice_blocks(outcome.message, outcome.request))
+        await answer(context, outcome.message, notice_blocks(outcome.message, outcome.request))
 
 
-@on_click(Permission.APPROVE_TOPUP, APPROVE, fresh=True)
-async def handle_approve(req: Req, request_id: str) -> None:
+async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Approve: access, four eyes, expiry and limits checked now, then compare-and-set and one payment."""
-    svc = req.svc
+    await ack()
+    svc, request_id = services(context), action_value(body)
 
     async def read_balance() -> Balance:
         return (await svc.telnyx.balance()).value  # the gateway dropped the cached one when it paid
 
     try:
         outcome = await svc.approvals.approve(
-            request_id[:64], req.user_id, svc.telnyx.create_payment, balance=read_balance
+            request_id[:64], user(context), svc.telnyx.create_payment, balance=read_balance
         )
     except TopupError as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, err.user_message, notice_blocks(err.user_message, None))
         return
-    await after_decision(req, outcome)
+    await after_decision(context, outcome)
 
 
-@on_click(Permission.APPROVE_TOPUP, DENY, fresh=True)
-async def handle_deny_button(req: Req, request_id: str) -> None:
-    """Deny: check now, then ask for the reason in a modal (or say what already happened)."""
-    request = await req.svc.approvals.get(request_id[:64])
+async def handle_deny_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Deny: ask for the reason in a modal (or say what already happened)."""
+    await ack()
+    request_id = action_value(body)
+    request = await services(context).approvals.get(request_id[:64])
     if request is None:
         message = "That top-up request does not exist (the card may belong to another installation)."
-        await answer(req, message, notice_blocks(message, None))
+        await answer(context, message, notice_blocks(message, None))
         return
-    if request.state is TopupState.PENDING and req.svc.clock() >= request.expires_at:
-        await sweep_expired(req.svc)
-        request = await req.svc.approvals.get(request.id) or request
+    if request.state is TopupState.PENDING and services(context).clock() >= request.expires_at:
+        await sweep_expired(services(context))
+        request = await services(context).approvals.get(request.id) or request
     if request.state is not TopupState.PENDING:
-        await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
+        await after_decision(context, Outcome(request=request, changed=False, message=status_text(request)))
         return
-    meta = json.dumps({"id": request.id, "url": req.body.get("response_url"), "ch": req.channel_id})
-    await req.client.views_open(trigger_id=req.trigger_id, view=deny_modal(meta, request))
+    meta = json.dumps({"id": request.id, "url": body.get("response_url"), "ch": context.channel_id})
+    await slack(context).views_open(trigger_id=context.get(TRIGGER), view=deny_modal(meta, request))
 
 
-@tracked
-async def handle_deny_submit(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+async def handle_deny_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Deny with the reason (required, inline error); access and state are checked again."""
     reason = field_value(body, ids.BLOCK_DENY_REASON)
     if not reason:
@@ -195,51 +189,44 @@ async def handle_deny_submit(
         )
         return
     await ack()
-    req, meta = modal_req(body, context, client)
-    if not await allowed(req, Permission.APPROVE_TOPUP, DENY, fresh=True):
-        return
+    meta = modal_metadata(body)
     try:
-        outcome = await req.svc.approvals.deny(str(meta.get("id", ""))[:64], req.user_id, reason)
+        outcome = await services(context).approvals.deny(str(meta.get("id", ""))[:64], user(context), reason)
     except TopupError as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, err.user_message, notice_blocks(err.user_message, None))
         return
-    await after_decision(req, outcome)
+    await after_decision(context, outcome)
 
 
-async def handle_resolve_button(req: Req, request_id: str) -> None:
-    """Paid / Not charged on an unknown outcome: check now, then ask for the note in a modal."""
-    action = str((req.body.get("actions") or [{}])[0].get("action_id") or "")
-    request = await req.svc.approvals.get(request_id[:64])
+async def handle_resolve_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Paid / Not charged on an unknown outcome: ask for the note in a modal."""
+    await ack()
+    request_id = action_value(body)
+    action = str((body.get("actions") or [{}])[0].get("action_id") or "")
+    request = await services(context).approvals.get(request_id[:64])
     if request is None:
         message = "That top-up request does not exist (the card may belong to another installation)."
-        await answer(req, message, notice_blocks(message, None))
+        await answer(context, message, notice_blocks(message, None))
         return
     if request.state is not TopupState.OUTCOME_UNKNOWN:
-        await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
+        await after_decision(context, Outcome(request=request, changed=False, message=status_text(request)))
         return
-    if request.requester == req.user_id:
-        await answer(req, CLOSE_OWN, notice_blocks(CLOSE_OWN, None))
+    if request.requester == user(context):
+        await answer(context, CLOSE_OWN, notice_blocks(CLOSE_OWN, None))
         return
     meta = json.dumps(
         {
             "id": request.id,
             "r": RESOLUTIONS[action].value,
-            "url": req.body.get("response_url"),
-            "ch": req.channel_id,
+            "url": body.get("response_url"),
+            "ch": context.channel_id,
         }
     )
     view = resolve_modal(meta, request, RESOLUTIONS[action])
-    await req.client.views_open(trigger_id=req.trigger_id, view=view)
+    await slack(context).views_open(trigger_id=context.get(TRIGGER), view=view)
 
 
-@tracked
-async def handle_resolve_submit(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+async def handle_resolve_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Close the unknown outcome with the note (required, inline error); access and state checked again."""
     note = field_value(body, ids.BLOCK_RESOLVE_NOTE)
     if not note:
@@ -247,21 +234,21 @@ async def handle_resolve_submit(
         await ack(response_action="errors", errors={ids.BLOCK_RESOLVE_NOTE: problem})
         return
     await ack()
-    req, meta = modal_req(body, context, client)
-    if not await allowed(req, Permission.APPROVE_TOPUP, RESOLVE, fresh=True):
-        return
+    meta = modal_metadata(body)
     try:
         resolution = Resolution(str(meta.get("r", "")))
-        outcome = await req.svc.approvals.resolve(str(meta.get("id", ""))[:64], req.user_id, resolution, note)
+        outcome = await services(context).approvals.resolve(
+            str(meta.get("id", ""))[:64], user(context), resolution, note
+        )
     except ValueError:
         return  # not metadata this app wrote
     except TopupError as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, err.user_message, notice_blocks(err.user_message, None))
         return
-    await after_decision(req, outcome)
+    await after_decision(context, outcome)
 
 
-SUBCOMMANDS = [
+SUBCOMMANDS = (
     Subcommand(
         "topup",
         "/telnyx topup <amount> [reason]",
@@ -273,17 +260,24 @@ SUBCOMMANDS = [
         shareable=False,
         replay_guarded=True,
     ),
-]
+)
 
 
-def register(app: Any) -> None:
-    """The request button and modal, the card's buttons and the deny modal."""
-    app.action(ids.ACTION_REQUEST_TOPUP)(handle_request_button)
-    app.view(ids.VIEW_TOPUP_REQUEST)(handle_request_submit)
-    app.action(ids.ACTION_TOPUP_APPROVE)(handle_approve)
-    app.action(ids.ACTION_TOPUP_DENY)(handle_deny_button)
-    app.view(ids.VIEW_TOPUP_DENY)(handle_deny_submit)
-    resolve = on_click(Permission.APPROVE_TOPUP, RESOLVE, fresh=True)(handle_resolve_button)
-    app.action(ids.ACTION_TOPUP_PAID)(resolve)
-    app.action(ids.ACTION_TOPUP_NOT_CHARGED)(resolve)
-    app.view(ids.VIEW_TOPUP_RESOLVE)(handle_resolve_submit)
+def register(app: AsyncApp) -> None:
+    """The request button and form, the card's buttons, and the deny and resolve forms.
+
+    Every one checks access first (decisions with live user-group membership); the core checks again.
+    """
+    requesting = [require(Permission.REQUEST_TOPUP, REQUEST)]
+    app.action(ids.ACTION_REQUEST_TOPUP, middleware=requesting)(handle_request_button)
+    app.view(ids.VIEW_TOPUP_REQUEST, middleware=requesting)(handle_request_submit)
+    app.action(ids.ACTION_TOPUP_APPROVE, middleware=[require(Permission.APPROVE_TOPUP, APPROVE, fresh=True)])(
+        handle_approve
+    )
+    denying = [require(Permission.APPROVE_TOPUP, DENY, fresh=True)]
+    app.action(ids.ACTION_TOPUP_DENY, middleware=denying)(handle_deny_button)
+    app.view(ids.VIEW_TOPUP_DENY, middleware=denying)(handle_deny_submit)
+    resolving = [require(Permission.APPROVE_TOPUP, RESOLVE, fresh=True)]
+    app.action(ids.ACTION_TOPUP_PAID, middleware=resolving)(handle_resolve_button)
+    app.action(ids.ACTION_TOPUP_NOT_CHARGED, middleware=resolving)(handle_resolve_button)
+    app.view(ids.VIEW_TOPUP_RESOLVE, middleware=resolving)(handle_resolve_submit)

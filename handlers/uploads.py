@@ -12,10 +12,11 @@ import logging
 from pathlib import Path
 
 import aiohttp
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 
 from formatting.help import usage_error_blocks
-from handlers.common import Req, answer
+from handlers.replies import answer, services, slack, user
 
 logger = logging.getLogger(__name__)
 
@@ -24,26 +25,30 @@ class UploadFailed(Exception):
     """The upload URL did not take the bytes."""
 
 
-async def upload_csv(req: Req, filename: str, content: bytes | Path, title: str) -> bool:
+async def upload_csv(context: AsyncBoltContext, filename: str, content: bytes | Path, title: str) -> bool:
     """Upload to the channel the request came from; on failure tell the user why. True when uploaded."""
     # a local temporary file: stat and open are microseconds, not worth a thread
     size = content.stat().st_size if isinstance(content, Path) else len(content)  # noqa: ASYNC240
     try:
-        ticket = await req.client.files_getUploadURLExternal(filename=filename, length=size)
+        ticket = await slack(context).files_getUploadURLExternal(filename=filename, length=size)
         with content.open("rb") if isinstance(content, Path) else io.BytesIO(content) as stream:
-            async with req.svc.http().post(ticket["upload_url"], data=stream) as resp:  # streamed in chunks
+            async with (
+                services(context).http().post(ticket["upload_url"], data=stream) as resp
+            ):  # streamed in chunks
                 if resp.status != 200:
                     raise UploadFailed(f"HTTP {resp.status}")
-        await req.client.files_completeUploadExternal(
+        await slack(context).files_completeUploadExternal(
             files=[{"id": ticket["file_id"], "title": title}],
-            channel_id=req.channel_id,
-            initial_comment=f"<@{req.user_id}> here is {title}.",
+            channel_id=context.channel_id,
+            initial_comment=f"<@{user(context)}> here is {title}.",
         )
     except (SlackApiError, UploadFailed, aiohttp.ClientError) as err:
         error = err.response.get("error", "unknown_error") if isinstance(err, SlackApiError) else str(err)
-        logger.warning("file upload to %s failed: %s", req.channel_id, error)
+        logger.warning("file upload to %s failed: %s", context.channel_id, error)
         problem = f"Slack refused the file upload ({error})"
         accepted = "a channel the bot is a member of, or a direct message with the bot"
-        await answer(req, problem, usage_error_blocks(problem, accepted, "/invite @Telnyx, then click again"))
+        await answer(
+            context, problem, usage_error_blocks(problem, accepted, "/invite @Telnyx, then click again")
+        )
         return False
     return True

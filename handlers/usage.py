@@ -11,16 +11,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
 from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
 from bot.periods import Period
 from formatting.usage import UsageStats, usage_blocks, usage_text
-from handlers.common import Req, answer, rendered, usage_error
+from handlers.access import require
 from handlers.exports import start_export
-from handlers.guard import on_click
 from handlers.periods import period_or_answer, split_period
-from handlers.registry import Subcommand
+from handlers.replies import action_value, answer, services, usage_error
+from handlers.subcommand import Subcommand
 
 # The spec's enum for filter[record_type]
 RECORD_TYPES = (
@@ -79,13 +81,15 @@ def read_value(value: str) -> tuple[str, Period, dict[str, str], int] | None:
         return None
 
 
-async def stats_for(req: Req, record_type: str, period: Period, filters: dict[str, str]) -> UsageStats:
+async def stats_for(
+    context: AsyncBoltContext, record_type: str, period: Period, filters: dict[str, str]
+) -> UsageStats:
     """Count, total cost and statuses over the matching records (at most STATS_CAP walked)."""
     count = 0
     total = Decimal("0")
     currency = None
     by_status: Counter[str] = Counter()
-    records = req.svc.telnyx.iter_detail_records(
+    records = services(context).telnyx.iter_detail_records(
         record_type, filters=filters, start=period.start_dt(), end=period.end_dt()
     )
     async with aclosing(records):  # stops the page fetches still in flight when we stop early
@@ -100,56 +104,58 @@ async def stats_for(req: Req, record_type: str, period: Period, filters: dict[st
 
 
 async def show_page(
-    req: Req, record_type: str, period: Period, filters: dict[str, str], page: int, *, replace: bool
+    context: AsyncBoltContext,
+    record_type: str,
+    period: Period,
+    filters: dict[str, str],
+    page: int,
+    *,
+    replace: bool,
 ) -> None:
     """One page of records, with the stats, fetched concurrently."""
-    page_task = req.svc.telnyx.detail_records(
+    page_task = services(context).telnyx.detail_records(
         record_type, filters=filters, start=period.start_dt(), end=period.end_dt(), page=page, size=PAGE_SIZE
     )
     query = (record_type, period, tuple(sorted(filters.items())))
     # identical commands at the same moment walk the records once between them
-    shared_stats = req.svc.flights.get(
-        ("usage-stats", *query), lambda: stats_for(req, record_type, period, filters)
+    shared_stats = services(context).flights.get(
+        ("usage-stats", *query), lambda: stats_for(context, record_type, period, filters)
     )
     records, fresh_stats = await asyncio.gather(page_task, shared_stats)
     stats = fresh_stats.value
 
-    def build() -> tuple[str, list[Any]]:
-        nonlocal stats
-        if records.page.total_results > stats.count:  # the walk stopped at STATS_CAP
-            stats = dataclasses.replace(stats, count=records.page.total_results, walked=stats.count)
-        last = max(records.page.total_pages, 1)
-        blocks = usage_blocks(
-            record_type,
-            period.label,
-            records,
-            stats,
-            nav_value_prev=nav_value(record_type, period, filters, page - 1) if page > 1 else None,
-            nav_value_next=nav_value(record_type, period, filters, page + 1) if page < last else None,
-            export_value=nav_value(record_type, period, filters, 1),
-        )
-        return usage_text(record_type, period.label, stats), blocks
-
-    text, blocks = rendered(req, ("usage", *query, page), (records, fresh_stats.value), build)
-    await answer(req, text, blocks, share=None, replace=replace)
+    if records.page.total_results > stats.count:  # the walk stopped at STATS_CAP
+        stats = dataclasses.replace(stats, count=records.page.total_results, walked=stats.count)
+    last = max(records.page.total_pages, 1)
+    blocks = usage_blocks(
+        record_type,
+        period.label,
+        records,
+        stats,
+        nav_value_prev=nav_value(record_type, period, filters, page - 1) if page > 1 else None,
+        nav_value_next=nav_value(record_type, period, filters, page + 1) if page < last else None,
+        export_value=nav_value(record_type, period, filters, 1),
+    )
+    text = usage_text(record_type, period.label, stats)
+    await answer(context, text, blocks, share=None, replace=replace)
 
 
-async def run_usage(req: Req, parsed: Parsed) -> None:
+async def run_usage(context: AsyncBoltContext, parsed: Parsed) -> None:
     """Validate the arguments (before any Telnyx call), then show the first page."""
     accepted_types = ", ".join(f"`{t}`" for t in RECORD_TYPES)
     if not parsed.args:
-        await usage_error(req, "`usage` needs a record type", f"one of {accepted_types}", EXAMPLE)
+        await usage_error(context, "`usage` needs a record type", f"one of {accepted_types}", EXAMPLE)
         return
     record_type = parsed.args[0].lower()
     if record_type not in RECORD_TYPES:
         await usage_error(
-            req, f"`{parsed.args[0]}` is not a record type", f"one of {accepted_types}", EXAMPLE
+            context, f"`{parsed.args[0]}` is not a record type", f"one of {accepted_types}", EXAMPLE
         )
         return
     period_words, rest = split_period(parsed.args[1:])
     if rest:
         await usage_error(
-            req,
+            context,
             f"`{rest[0]}` is neither a period nor a filter",
             "a period, then filters written `field=value`",
             EXAMPLE,
@@ -159,7 +165,7 @@ async def run_usage(req: Req, parsed: Parsed) -> None:
     bad = [k for k in filters if k in RESERVED]
     if bad:
         await usage_error(
-            req,
+            context,
             f"`{bad[0]}` cannot be a filter here",
             "filters such as `status=failed`, `direction=outbound`; the type and the period go before them",
             EXAMPLE,
@@ -167,33 +173,39 @@ async def run_usage(req: Req, parsed: Parsed) -> None:
         return
     if len(filters) > MAX_FILTERS or any(len(v) > MAX_FILTER_LEN for v in filters.values()):
         await usage_error(
-            req,
+            context,
             "too many or too long filters",
             f"at most {MAX_FILTERS} filters of at most {MAX_FILTER_LEN} characters each",
             EXAMPLE,
         )
         return
-    period = await period_or_answer(req, period_words, default="last-7-days", example=EXAMPLE)
+    period = await period_or_answer(context, period_words, default="last-7-days", example=EXAMPLE)
     if period is None:
         return
-    await show_page(req, record_type, period, filters, 1, replace=False)
+    await show_page(context, record_type, period, filters, 1, replace=False)
 
 
-@on_click(Permission.VIEW, "page through usage records", valid=read_value)
-async def handle_nav(req: Req, value: str) -> None:
+async def handle_nav(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Next page / Previous page: redraw the same message on the other page."""
-    record_type, period, filters, page = read_value(value)  # type: ignore[misc]
-    await show_page(req, record_type, period, filters, max(page, 1), replace=True)
+    await ack()
+    query = read_value(action_value(body))
+    if query is None:
+        return  # not a value this app sends: nothing to answer
+    record_type, period, filters, page = query
+    await show_page(context, record_type, period, filters, max(page, 1), replace=True)
 
 
-@on_click(Permission.VIEW, "export usage records", valid=read_value)
-async def handle_export(req: Req, value: str) -> None:
+async def handle_export(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Export CSV: walk every page in the background and upload the file to the conversation."""
-    record_type, period, filters, _ = read_value(value)  # type: ignore[misc]
-    await start_export(req, record_type, period, filters)
+    await ack()
+    query = read_value(action_value(body))
+    if query is None:
+        return  # not a value this app sends: nothing to answer
+    record_type, period, filters, _ = query
+    await start_export(context, record_type, period, filters)
 
 
-SUBCOMMANDS = [
+SUBCOMMANDS = (
     Subcommand(
         "usage",
         "/telnyx usage <record_type> [period] [field=value ...]",
@@ -201,11 +213,14 @@ SUBCOMMANDS = [
         EXAMPLE,
         run_usage,
     ),
-]
+)
 
 
-def register(app: Any) -> None:
-    """Buttons of these answers."""
-    app.action(ids.ACTION_USAGE_NEXT)(handle_nav)
-    app.action(ids.ACTION_USAGE_PREV)(handle_nav)
-    app.action(ids.ACTION_USAGE_EXPORT)(handle_export)
+def register(app: AsyncApp) -> None:
+    """Next, Previous and Export CSV."""
+    paging = require(Permission.VIEW, "page through usage records")
+    app.action(ids.ACTION_USAGE_NEXT, middleware=[paging])(handle_nav)
+    app.action(ids.ACTION_USAGE_PREV, middleware=[paging])(handle_nav)
+    app.action(ids.ACTION_USAGE_EXPORT, middleware=[require(Permission.VIEW, "export usage records")])(
+        handle_export
+    )

@@ -6,8 +6,7 @@ import asyncio
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import ids
 from bot.access import Permission
@@ -22,11 +21,11 @@ from formatting.webhooks import (
     webhooks_blocks,
     webhooks_text,
 )
-from handlers.account import UUID, show_invoice
-from handlers.common import Req, answer, answer_error, rendered, tracked, usage_error
-from handlers.guard import allowed, on_click
+from handlers.access import require
+from handlers.invoices import UUID, show_invoice
 from handlers.periods import period_or_answer, split_period
-from handlers.registry import Subcommand
+from handlers.replies import action_value, answer, answer_error, services, usage_error
+from handlers.subcommand import Subcommand
 
 EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
 ID_IN_TEXT = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
@@ -35,7 +34,7 @@ SUMMARY_OF = 100  # the latest failures the summary groups (one page, shared by 
 SHORTCUT_CAP = 5  # answers per shortcut; more ids are listed as not looked up
 
 
-async def run_webhooks(req: Req, parsed: Parsed) -> None:
+async def run_webhooks(context: AsyncBoltContext, parsed: Parsed) -> None:
     """Recent deliveries, headed by the failures grouped by endpoint and cause."""
     args = list(parsed.args)
     status = None
@@ -47,7 +46,7 @@ async def run_webhooks(req: Req, parsed: Parsed) -> None:
     if rest or options:
         bad = (rest or [f"{k}={v}" for k, v in options.items()])[0]
         await usage_error(
-            req,
+            context,
             f"`{bad}` is not something `webhooks` understands",
             "`failed` or `delivered`, `event_type=...`, and a period",
             EXAMPLE,
@@ -55,13 +54,15 @@ async def run_webhooks(req: Req, parsed: Parsed) -> None:
         return
     period = None
     if period_words:
-        period = await period_or_answer(req, period_words, default="last-7-days", example=EXAMPLE)
+        period = await period_or_answer(context, period_words, default="last-7-days", example=EXAMPLE)
         if period is None:
             return
     window = {"started_after": period.start_dt(), "started_before": period.end_dt()} if period else {}
     listing, failures = await asyncio.gather(
-        req.svc.telnyx.webhook_deliveries(status=status, event_type=event_type, page=1, size=SHOWN, **window),
-        req.svc.telnyx.webhook_deliveries(
+        services(context).telnyx.webhook_deliveries(
+            status=status, event_type=event_type, page=1, size=SHOWN, **window
+        ),
+        services(context).telnyx.webhook_deliveries(
             status="failed", event_type=event_type, page=1, size=SUMMARY_OF, **window
         ),
     )
@@ -76,43 +77,42 @@ async def run_webhooks(req: Req, parsed: Parsed) -> None:
     )
     share = " ".join(["webhooks", *parsed.args, *(f"{k}={v}" for k, v in parsed.options.items())])
 
-    def build() -> tuple[str, list[Any]]:
-        summary = summarize_failures(failures.deliveries)
-        total = listing.page.total_results
-        return (
-            webhooks_text(listing.deliveries, total=total, summary=summary, filter_label=label),
-            webhooks_blocks(listing.deliveries, total=total, summary=summary, filter_label=label),
-        )
-
-    text, blocks = rendered(req, ("webhooks", label), (listing, failures), build)
-    await answer(req, text, blocks, share=share)
+    summary = summarize_failures(failures.deliveries)
+    total = listing.page.total_results
+    text = webhooks_text(listing.deliveries, total=total, summary=summary, filter_label=label)
+    blocks = webhooks_blocks(listing.deliveries, total=total, summary=summary, filter_label=label)
+    await answer(context, text, blocks, share=share)
 
 
-async def show_delivery(req: Req, delivery_id: str) -> None:
+async def show_delivery(context: AsyncBoltContext, delivery_id: str) -> None:
     """The diagnosis of one delivery: timeline, endpoint, response, payload and verdict."""
-    delivery = await req.svc.telnyx.webhook_delivery(delivery_id)
+    delivery = await services(context).telnyx.webhook_delivery(delivery_id)
     verdict = diagnose(delivery)
     await answer(
-        req,
+        context,
         webhook_text(delivery, verdict),
         webhook_blocks(delivery, verdict),
         share=f"webhook {delivery_id}",
     )
 
 
-async def run_webhook(req: Req, parsed: Parsed) -> None:
+async def run_webhook(context: AsyncBoltContext, parsed: Parsed) -> None:
     """`webhook <id>`."""
     example = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
     if len(parsed.args) != 1 or parsed.options or not UUID.match(parsed.args[0]):
-        await usage_error(req, "`webhook` needs one delivery id", "a webhook delivery id (a UUID)", example)
+        await usage_error(
+            context, "`webhook` needs one delivery id", "a webhook delivery id (a UUID)", example
+        )
         return
-    await show_delivery(req, parsed.args[0].lower())
+    await show_delivery(context, parsed.args[0].lower())
 
 
-@on_click(Permission.VIEW, "diagnose a webhook delivery", valid=UUID.match)
-async def handle_diagnose_button(req: Req, delivery_id: str) -> None:
+async def handle_diagnose_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """A delivery's Diagnose button in the `webhooks` list."""
-    await show_delivery(req, delivery_id)
+    await ack()
+    delivery_id = action_value(body)
+    if UUID.match(delivery_id):  # otherwise not a value this app sends: nothing to answer
+        await show_delivery(context, delivery_id)
 
 
 def ids_in_message(message: dict[str, Any]) -> list[str]:
@@ -128,39 +128,30 @@ def ids_in_message(message: dict[str, Any]) -> list[str]:
     return found
 
 
-@tracked
-async def handle_shortcut(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    respond: AsyncRespond,
-    client: AsyncWebClient,
-) -> None:
+async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """Message shortcuts "Diagnose webhook delivery" and "Look up invoice": one answer per id found."""
     await ack()
     kind = "webhook" if body.get("callback_id") == ids.SHORTCUT_DIAGNOSE_WEBHOOK else "invoice"
-    req = Req.from_bolt(body, context, respond, client)
-    what = "diagnose a webhook delivery" if kind == "webhook" else "look up an invoice"
-    if not await allowed(req, Permission.VIEW, what):
-        return
     found = ids_in_message(body.get("message") or {})
     if not found:
-        await answer(req, no_ids_text(kind), no_ids_blocks(kind))
+        await answer(context, no_ids_text(kind), no_ids_blocks(kind))
         return
     show = show_delivery if kind == "webhook" else show_invoice
     for item_id in found[:SHORTCUT_CAP]:
         try:
-            await show(req, item_id)
+            await show(context, item_id)
         except TelnyxNotFound as err:
             err.user_message = (
                 f"No {'webhook delivery' if kind == 'webhook' else 'invoice'} has the id {item_id}."
             )
-            await answer_error(req, err)
+            await answer_error(context, err)
     if len(found) > SHORTCUT_CAP:
-        await answer(req, f"The message has {len(found)} ids; the first {SHORTCUT_CAP} are shown above.", [])
+        await answer(
+            context, f"The message has {len(found)} ids; the first {SHORTCUT_CAP} are shown above.", []
+        )
 
 
-SUBCOMMANDS = [
+SUBCOMMANDS = (
     Subcommand(
         "webhooks",
         "/telnyx webhooks [failed|delivered] [event_type=...] [period]",
@@ -175,11 +166,14 @@ SUBCOMMANDS = [
         "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0",
         run_webhook,
     ),
-]
+)
 
 
-def register(app: Any) -> None:
-    """Buttons and shortcuts of these answers."""
-    app.action(ids.ACTION_WEBHOOK_DETAIL)(handle_diagnose_button)
-    for callback_id in ids.MESSAGE_SHORTCUTS:
-        app.shortcut(callback_id)(handle_shortcut)
+def register(app: AsyncApp) -> None:
+    """The Diagnose button and the two message shortcuts."""
+    diagnose_one = require(Permission.VIEW, "diagnose a webhook delivery")
+    app.action(ids.ACTION_WEBHOOK_DETAIL, middleware=[diagnose_one])(handle_diagnose_button)
+    app.shortcut(ids.SHORTCUT_DIAGNOSE_WEBHOOK, middleware=[diagnose_one])(handle_shortcut)
+    app.shortcut(ids.SHORTCUT_LOOKUP_INVOICE, middleware=[require(Permission.VIEW, "look up an invoice")])(
+        handle_shortcut
+    )

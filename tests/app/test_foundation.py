@@ -7,12 +7,12 @@ from tests.app.harness import text_of
 
 
 async def test_help_lists_every_subcommand_with_usage_and_example(bot):
-    from handlers.router import subcommands
+    from handlers import SUBCOMMANDS
 
     messages = await bot.command("help")
     assert len(messages) == 1 and messages[0].ephemeral_to == "U0ALICE"
     text = text_of(messages)
-    for sub in subcommands().values():
+    for sub in SUBCOMMANDS.values():
         assert sub.usage in text and sub.example in text
 
 

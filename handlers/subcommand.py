@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+from slack_bolt.async_app import AsyncBoltContext
 
 from bot.access import Permission
 from bot.parsing import Parsed
 from formatting.help import HelpEntry
 
-if TYPE_CHECKING:
-    from handlers.common import Req
-
-Run = Callable[["Req", Parsed], Awaitable[None]]
+# runs with the request's Bolt context (the access check has passed) and the parsed arguments
+Run = Callable[[AsyncBoltContext, Parsed], Awaitable[None]]
 
 
 @dataclass(frozen=True)
