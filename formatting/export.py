@@ -83,3 +83,21 @@ def export_failed_blocks(
         context("Nothing was uploaded; run the export again once the problem is fixed."),
         *_credit(user_id),
     ]
+
+
+def export_empty_blocks(*, title: str | None = None, user_id: str | None = None) -> list[Block]:
+    """Nothing matched: no file is made (an empty CSV would only look like a failed export)."""
+    return [
+        section(
+            f":information_source: *Nothing to export{_what(title)}:* no records match, so no file was made. "
+            "Try a longer period or fewer filters."
+        ),
+        *_credit(user_id),
+    ]
+
+
+def export_empty_text(title: str | None = None) -> str:
+    """Plain fallback for export_empty_blocks."""
+    return fallback(
+        escape(f"Nothing to export{' for ' + title if title else ''}: no records match, no file.")
+    )

@@ -19,11 +19,12 @@ from formatting.charges import (
     charges_summary_blocks,
     charges_summary_text,
 )
+from formatting.export import export_empty_blocks, export_empty_text
 from handlers.access import require
 from handlers.periods import period_or_answer, split_period
 from handlers.replies import action_value, answer, services, usage_error
 from handlers.subcommand import Subcommand
-from handlers.uploads import upload_csv
+from handlers.uploads import file_destination, upload_csv
 
 MAX_DAYS = 31  # Telnyx refuses longer ranges for both charges endpoints
 EXAMPLE = "/telnyx charges 2025-05-01 2025-05-20"
@@ -107,9 +108,11 @@ async def handle_breakdown_csv(ack: AsyncAck, body: dict[str, Any], context: Asy
     start, end = period
     data = await services(context).telnyx.charges_breakdown(start, end)
     name = f"telnyx-charges-{start.isoformat()}-to-{end.isoformat()}.csv"
-    await upload_csv(
-        context, name, breakdown_csv(data), f"Charges breakdown, {start} to {end} (end excluded)"
-    )
+    title = f"Charges breakdown, {start} to {end} (end excluded)"
+    if not any(result.services for result in data.results):
+        await answer(context, export_empty_text(title), export_empty_blocks(title=title))
+        return
+    await upload_csv(context, await file_destination(context, body), name, breakdown_csv(data), title)
 
 
 SUBCOMMANDS = (

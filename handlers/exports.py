@@ -22,7 +22,13 @@ from bot.errors import TelnyxError
 from bot.models import DetailRecord
 from bot.periods import Period
 from formatting.errors import error_text
-from formatting.export import export_done_blocks, export_failed_blocks, export_progress_blocks
+from formatting.export import (
+    export_done_blocks,
+    export_empty_blocks,
+    export_empty_text,
+    export_failed_blocks,
+    export_progress_blocks,
+)
 from handlers.replies import answer_error, respond, services, slack, user
 from handlers.uploads import upload_csv
 
@@ -62,13 +68,13 @@ def _cell(value: Any) -> str:
 
 
 async def start_export(
-    context: AsyncBoltContext, record_type: str, period: Period, filters: dict[str, str]
+    context: AsyncBoltContext, channel: str, record_type: str, period: Period, filters: dict[str, str]
 ) -> None:
-    """Post the progress message, then run the export in the background (the click is already acked)."""
+    """Post the progress message in `channel`, then run the export in the background (the click is acked)."""
     title = f"{record_type} records, {period.label}"
     try:
         posted = await slack(context).chat_postMessage(
-            channel=context.channel_id or user(context),  # no channel (never from Slack's buttons): a DM
+            channel=channel,
             text=f"Exporting {title} for <@{user(context)}>...",
             blocks=export_progress_blocks(0, 0, 0, title=title, user_id=user(context)),
         )
@@ -148,8 +154,6 @@ async def run_export(
                             writer.writerow(columns)
                         writer.writerow(row_for(record, columns))
                         progress["rows"] += 1
-                if columns is None:
-                    writer.writerow(BASE_COLUMNS)
         except TelnyxError as err:
             await _update(
                 context,
@@ -161,7 +165,16 @@ async def run_export(
             await answer_error(context, err)
             return
         rows = int(progress["rows"])
-        uploaded = await upload_csv(context, path.name, path, title)
+        if rows == 0:
+            await _update(
+                context,
+                channel,
+                ts,
+                export_empty_text(title),
+                export_empty_blocks(title=title, user_id=user(context)),
+            )
+            return
+        uploaded = await upload_csv(context, channel, path.name, path, title)
         text = (
             f"Export of {title} done: {rows} rows."
             if uploaded

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncBoltContext
@@ -25,26 +26,38 @@ class UploadFailed(Exception):
     """The upload URL did not take the bytes."""
 
 
-async def upload_csv(context: AsyncBoltContext, filename: str, content: bytes | Path, title: str) -> bool:
-    """Upload to the channel the request came from; on failure tell the user why. True when uploaded."""
+async def file_destination(context: AsyncBoltContext, body: dict[str, Any]) -> str:
+    """Where a file made from a click goes: the asker's DM with the app unless the answer clicked on was
+    posted in the channel for everyone (only Share in channel makes anything public)."""
+    container = body.get("container") or {}
+    if container.get("is_ephemeral") is False and context.channel_id:
+        return context.channel_id
+    opened = await slack(context).conversations_open(users=user(context))
+    return str(opened["channel"]["id"])
+
+
+async def upload_csv(
+    context: AsyncBoltContext, channel: str, filename: str, content: bytes | Path, title: str
+) -> bool:
+    """Upload to `channel`; on failure tell the user why. True when uploaded."""
     # a local temporary file: stat and open are microseconds, not worth a thread
     size = content.stat().st_size if isinstance(content, Path) else len(content)  # noqa: ASYNC240
+    client = slack(context)
     try:
-        ticket = await slack(context).files_getUploadURLExternal(filename=filename, length=size)
+        ticket = await client.files_getUploadURLExternal(filename=filename, length=size)
         with content.open("rb") if isinstance(content, Path) else io.BytesIO(content) as stream:
-            async with (
-                services(context).http().post(ticket["upload_url"], data=stream) as resp
-            ):  # streamed in chunks
+            # streamed in chunks from the file
+            async with services(context).http().post(ticket["upload_url"], data=stream) as resp:
                 if resp.status != 200:
                     raise UploadFailed(f"HTTP {resp.status}")
-        await slack(context).files_completeUploadExternal(
+        await client.files_completeUploadExternal(
             files=[{"id": ticket["file_id"], "title": title}],
-            channel_id=context.channel_id,
+            channel_id=channel,
             initial_comment=f"<@{user(context)}> here is {title}.",
         )
     except (SlackApiError, UploadFailed, aiohttp.ClientError) as err:
         error = err.response.get("error", "unknown_error") if isinstance(err, SlackApiError) else str(err)
-        logger.warning("file upload to %s failed: %s", context.channel_id, error)
+        logger.warning("file upload to %s failed: %s", channel, error)
         problem = f"Slack refused the file upload ({error})"
         accepted = "a channel the bot is a member of, or a direct message with the bot"
         await answer(

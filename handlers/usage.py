@@ -23,6 +23,7 @@ from handlers.exports import start_export
 from handlers.periods import period_or_answer, split_period
 from handlers.replies import action_value, answer, services, usage_error
 from handlers.subcommand import Subcommand
+from handlers.uploads import file_destination
 
 # The spec's enum for filter[record_type]
 RECORD_TYPES = (
@@ -202,7 +203,7 @@ async def handle_export(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
     if query is None:
         return  # not a value this app sends: nothing to answer
     record_type, period, filters, _ = query
-    await start_export(context, record_type, period, filters)
+    await start_export(context, await file_destination(context, body), record_type, period, filters)
 
 
 SUBCOMMANDS = (

@@ -150,6 +150,9 @@ class SlackRequests:
         block_id, element = find_element(target, action_id)
         action = {k: v for k, v in element.items() if k in ("type", "text", "url", "style")}
         is_view = isinstance(target, dict) and target.get("type") in ("modal", "home")
+        if isinstance(target, dict) and not is_view and self.fake is not None:
+            # a message dict carries no "ephemeral" mark: the fake knows whether Slack showed it to one person
+            target = self.fake.message_with_ts(str(target.get("ts") or "")) or target
         return await self.block_action(
             action_id,
             element.get("value"),

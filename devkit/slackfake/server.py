@@ -143,6 +143,10 @@ class FakeSlack(CallLog):
 
     # what tests read
 
+    def message_with_ts(self, ts: str) -> Message | None:
+        """The message stamped `ts` (stamps are unique across the fake workspace), if any."""
+        return next((m for m in self.workspace.all_messages if m.ts == ts), None)
+
     def messages(self, channel: str, user: str | None = None) -> list[Message]:
         """The channel as users see it (updates applied); with `user`, only what that user sees."""
         if channel[:1] in ("U", "W"):

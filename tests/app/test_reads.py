@@ -132,7 +132,27 @@ async def test_charges_breakdown_and_its_csv_upload(bot):
         datetime(2026, 10, 1).date(), datetime(2026, 11, 1).date()
     )
     assert len(lines) - 1 == sum(len(r.services) for r in breakdown.results)
-    assert upload.channel_id == "C0GENERAL"
+    # the answer was the asker's alone: so is the file (the app's DM with them), nothing in the channel
+    assert upload.channel_id == bot.slack.dm("U0ALICE")
+    assert not [m for m in bot.slack.messages("C0GENERAL") if m.ephemeral_to is None]
+
+
+async def test_a_csv_from_an_answer_shared_in_the_channel_goes_to_the_channel(bot):
+    [msg] = await bot.command("charges breakdown last-month")
+    [shared] = await bot.click(msg.to_dict(), ids.ACTION_SHARE)
+    assert shared.ephemeral_to is None
+    await bot.click(shared.to_dict(), ids.ACTION_CHARGES_CSV, user="U0BOB")
+    [upload] = bot.slack.files
+    assert upload.channel_id == "C0GENERAL" and "<@U0BOB>" in (upload.initial_comment or "")
+
+
+async def test_an_empty_breakdown_makes_no_file_and_says_so(bot):
+    [msg] = await bot.command("charges breakdown 2020-01")
+    await bot.click(msg.to_dict(), ids.ACTION_CHARGES_CSV)
+    [answer] = [
+        m for m in bot.slack.messages("C0GENERAL", "U0ALICE") if "Nothing to export" in m.visible_text()
+    ]
+    assert "no file" in answer.visible_text() and not bot.slack.files
 
 
 async def test_usage_counts_cost_statuses_and_pages(bot):
@@ -173,10 +193,19 @@ async def test_usage_export_csv_equals_the_sandbox_records(bot):
                 if r["record_type"] == "message_detail_record" and r["created_at"] >= start]  # fmt: skip
     got = [row.split(",")[0] for row in rows[1:]]
     assert sorted(got) == sorted(expected) and len(got) == len(set(got))
-    progress = [
-        m for m in bot.slack.messages("C0GENERAL") if "Export" in m.visible_text() and m.ephemeral_to is None
-    ]
+    # a private answer's export is private: progress and file in the app's DM with the asker
+    assert upload.channel_id == bot.slack.dm("U0ALICE")
+    progress = [m for m in bot.slack.messages(bot.slack.dm("U0ALICE")) if "Export" in m.visible_text()]
     assert progress and "rows" in progress[-1].visible_text()
+    assert not [m for m in bot.slack.messages("C0GENERAL") if m.ephemeral_to is None]
+
+
+async def test_an_export_with_no_records_makes_no_file_and_says_so(bot):
+    [msg] = await bot.command("usage messaging last-7-days status=nothing-matches-this")
+    await bot.click(msg.to_dict(), ids.ACTION_USAGE_EXPORT)
+    await bot.idle()
+    [progress] = bot.slack.messages(bot.slack.dm("U0ALICE"))
+    assert "Nothing to export" in progress.visible_text() and not bot.slack.files
 
 
 async def test_audit_shows_who_what_when_and_old_new(bot):
@@ -294,17 +323,19 @@ async def test_an_export_that_telnyx_breaks_midway_says_so_on_its_progress_messa
     bot.sandbox.set_fault("/v2/detail_records", Fault(status=503))
     await bot.click(msg.to_dict(), ids.ACTION_USAGE_EXPORT)
     await bot.idle()
-    progress = [m for m in bot.slack.messages("C0GENERAL") if m.ephemeral_to is None]
+    progress = bot.slack.messages(bot.slack.dm("U0ALICE"))
     assert progress and "unavailable" in progress[-1].visible_text().lower()
     assert not bot.slack.files
 
 
-async def test_an_export_where_the_bot_is_not_a_member_asks_to_invite_it(tmp_path):
+async def test_a_csv_for_a_channel_the_bot_is_not_in_asks_to_invite_it(tmp_path):
     from tests.app.harness import running_bot
 
     async with running_bot(tmp_path) as bot:  # Slack refuses a call here on purpose
         bot.slack.add_channel("C0PRIVATE", name="private", is_member=False)
-        [msg] = await bot.command("usage messaging last-7-days", channel="C0PRIVATE")
-        changed = await bot.click(msg.to_dict(), ids.ACTION_USAGE_EXPORT, channel="C0PRIVATE")
-        assert "/invite" in text_of(changed) and not bot.slack.files
+        [msg] = await bot.command("charges breakdown last-month", channel="C0PRIVATE")
+        # shared there (a response_url works without membership), then downloaded from the channel's copy
+        [shared] = await bot.click(msg.to_dict(), ids.ACTION_SHARE, channel="C0PRIVATE")
+        changed = await bot.click(shared.to_dict(), ids.ACTION_CHARGES_CSV, channel="C0PRIVATE")
+        assert "/invite" in text_of(changed) and not [f for f in bot.slack.files if f.channel_id]
         assert [c.error for c in bot.slack.calls if not c.ok] == ["not_in_channel"]
