@@ -13,6 +13,8 @@ from bot.access import Permission
 from bot.diagnosis import diagnose, summarize_failures
 from bot.errors import TelnyxNotFound
 from bot.parsing import Parsed
+from formatting.layout import section
+from formatting.text import escape_truncated
 from formatting.webhooks import (
     no_ids_blocks,
     no_ids_text,
@@ -31,7 +33,7 @@ EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
 ID_IN_TEXT = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 SHOWN = 15
 SUMMARY_OF = 100  # the latest failures the summary groups (one page, shared by identical commands)
-SHORTCUT_CAP = 5  # answers per shortcut; more ids are listed as not looked up
+RESPONSE_URL_POSTS = 5  # Slack accepts five posts to one response_url
 
 
 async def run_webhooks(context: AsyncBoltContext, parsed: Parsed) -> None:
@@ -137,7 +139,9 @@ async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
         await answer(context, no_ids_text(kind), no_ids_blocks(kind))
         return
     show = show_delivery if kind == "webhook" else show_invoice
-    for item_id in found[:SHORTCUT_CAP]:
+    # a response_url takes RESPONSE_URL_POSTS posts: with more ids than that, one post is kept for the note
+    shown = found if len(found) <= RESPONSE_URL_POSTS else found[: RESPONSE_URL_POSTS - 1]
+    for item_id in shown:
         try:
             await show(context, item_id)
         except TelnyxNotFound as err:
@@ -145,10 +149,13 @@ async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
                 f"No {'webhook delivery' if kind == 'webhook' else 'invoice'} has the id {item_id}."
             )
             await answer_error(context, err)
-    if len(found) > SHORTCUT_CAP:
-        await answer(
-            context, f"The message has {len(found)} ids; the first {SHORTCUT_CAP} are shown above.", []
+    if len(shown) < len(found):
+        rest = ", ".join(found[len(shown) :])
+        note = (
+            f"The message has {len(found)} ids; the first {len(shown)} are shown above. "
+            f"Look up the others with `/telnyx {kind} <id>`: {rest}"
         )
+        await answer(context, note, [section(escape_truncated(note, 2900))])
 
 
 SUBCOMMANDS = (

@@ -266,6 +266,20 @@ async def test_webhook_diagnose_button_and_message_shortcut(bot):
     )
 
 
+async def test_a_shortcut_on_six_ids_answers_within_the_five_posts_a_response_url_takes(bot):
+    failed = bot.sandbox.state.failed_delivery_ids()[:6]
+    assert len(failed) == 6
+    snap = bot.snapshot()
+    await bot.requests.message_shortcut(ids.SHORTCUT_DIAGNOSE_WEBHOOK, "deliveries: " + " ".join(failed))
+    await bot.idle()
+    answers = [m for m in bot.changed_since(snap) if m.ephemeral_to == "U0ALICE"]
+    assert len(answers) == 5  # four diagnoses and the note, every post accepted
+    assert all(failed[i] in answers[i].visible_text() for i in range(4))
+    note = answers[4].visible_text()
+    assert "6 ids" in note and "first 4" in note and failed[4] in note and failed[5] in note
+    assert not [c for c in bot.slack.calls if not c.ok]  # no used_url
+
+
 async def test_shortcuts_without_ids_say_what_an_id_looks_like(bot):
     snap = bot.snapshot()
     await bot.requests.message_shortcut(ids.SHORTCUT_LOOKUP_INVOICE, "can someone check last month's bill?")
