@@ -5,7 +5,7 @@ Each record says who (a Slack user id, or "system"), what (`action`, e.g. "topup
 JSON-able value: Decimal and datetime are written as strings), the result ("ok", "denied", "failed", ...)
 and a free-text detail. Records are written in the same transaction as the change they describe (`add`),
 so a change never lands without its record. With an audit channel configured, each record also queues its
-post in the outbox in that same transaction: the post is delivered after the commit by the outbox worker,
+post in the outbox in that same transaction (a refusal only once an hour per person and kind): the post is delivered after the commit by the outbox worker,
 in order, and neither blocks nor undoes the change (and is not lost if the process dies).
 """
 
@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 SYSTEM = "system"  # the actor of changes the bot makes on its own (expiry)
 AUDIT_KEY = "audit-channel"  # the outbox key of audit-channel posts: one ordered stream
 AUDIT_POST = "audit.post"  # the outbox kind: payload {"id": record id, "channel": channel id}
+DENIED = "denied"  # the result of a refusal
+DENIALS_POSTED_EVERY = timedelta(hours=1)  # one post per person and refusal kind in this window
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,30 @@ class AuditTrail:
         )
         session.add(row)
         await session.flush()  # assigns the id
-        if self.outbox is not None and self.channel:
+        if self.outbox is not None and self.channel and not await self._repeated_denial(session, row):
             await self.outbox.add(session, AUDIT_KEY, AUDIT_POST, {"id": row.id, "channel": self.channel})
         return record_of(row)
+
+    async def _repeated_denial(self, session: AsyncSession, row: AuditRow) -> bool:
+        """A refusal like one already posted within DENIALS_POSTED_EVERY: recorded, not posted again.
+
+        A curious person clicking a button they may not use must not flood the audit channel; the first
+        refusal is posted (saying so), the rest are in `/telnyx trail`.
+        """
+        if row.result != DENIED:
+            return False
+        earlier = await session.scalar(
+            select(AuditRow.id)
+            .where(
+                AuditRow.actor == row.actor,
+                AuditRow.action == row.action,
+                AuditRow.result == DENIED,
+                AuditRow.at >= row.at - DENIALS_POSTED_EVERY,
+                AuditRow.id != row.id,
+            )
+            .limit(1)
+        )
+        return earlier is not None
 
     async def publish(self, records: Iterable[AuditRecord]) -> None:
         """After the commit: start delivering the records' channel posts (never waits for Slack)."""
@@ -147,7 +170,7 @@ class AuditTrail:
         self, actor: str, permission: str, target: str = "", detail: str = ""
     ) -> AuditRecord:
         """Record that `actor` was refused `permission` (action "denied: <permission>")."""
-        return await self.record(actor, f"denied: {permission}", target, result="denied", detail=detail)
+        return await self.record(actor, f"denied: {permission}", target, result=DENIED, detail=detail)
 
     async def get(self, record_id: int) -> AuditRecord | None:
         """One record by id, or None."""

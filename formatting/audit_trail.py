@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.audit_trail import AuditRecord
+from bot.audit_trail import DENIED, AuditRecord
 from formatting.layout import BLOCK_BUDGET, context, fallback, header, pack_lines, section
 from formatting.text import compact, escape, showing, slack_date
 
@@ -45,7 +45,10 @@ def audit_record_blocks(record: AuditRecord) -> list[Block]:
     lines += _changes(record.before, record.after)[:20]
     if record.detail:
         lines.append(f"_{escape(compact(record.detail, 500))}_")
-    return [section("\n".join(lines)), context(f"{slack_date(record.at)} · audit record #{record.id}")]
+    footer = f"{slack_date(record.at)} · audit record #{record.id}"
+    if record.result == DENIED:
+        footer += " · more refusals like this one within the hour are recorded, not posted: /telnyx trail"
+    return [section("\n".join(lines)), context(footer)]
 
 
 def _trail_line(record: AuditRecord) -> str:

@@ -28,8 +28,12 @@ def balance_blocks(
     from_cache: bool,
     sandbox: bool = False,
     now: datetime | None = None,
+    can_request: bool = True,
 ) -> list[Block]:
-    """Balance, available credit, credit limit and pending, a warning when low, top-up and refresh buttons."""
+    """Balance, available credit, credit limit and pending, a warning when low, top-up and refresh buttons.
+
+    `can_request`: the person who sees it may ask for a top-up (no button they cannot use otherwise).
+    """
     cur = balance.currency
     blocks: list[Block] = [
         header("Telnyx account balance"),
@@ -50,12 +54,9 @@ def balance_blocks(
                 f"{money(low_threshold, cur)} threshold. Request a top-up before services stop."
             )
         )
-    blocks.append(
-        actions(
-            button("Request top-up", ids.ACTION_REQUEST_TOPUP, value="topup", style="primary"),
-            button("Refresh", ids.ACTION_REFRESH_BALANCE, value="refresh"),
-        )
-    )
+    request = button("Request top-up", ids.ACTION_REQUEST_TOPUP, value="topup", style="primary")
+    refresh = button("Refresh", ids.ACTION_REFRESH_BALANCE, value="refresh")
+    blocks.append(actions(request, refresh) if can_request else actions(refresh))
     blocks.append(context(freshness_line(fetched_at, from_cache=from_cache, now=now)))
     if sandbox:
         blocks.append(sandbox_context())

@@ -39,15 +39,7 @@ async def allowed(
     if decision.allowed:
         return True
     logger.info("denied %s to %s: %s", what, user(context), decision.rule)
-    await services(context).audit.record(
-        actor=user(context),
-        action=f"denied: {permission.value}",
-        target=what,
-        before=None,
-        after=None,
-        result="denied",
-        detail=decision.reason,
-    )
+    await services(context).audit.record_denial(user(context), permission.value, what, decision.reason)
     await answer(context, denied_text(what, decision), denied_blocks(what, decision))
     return False
 

@@ -8,8 +8,8 @@ from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
 from formatting.balance import balance_blocks, balance_text
-from handlers.access import require
-from handlers.replies import answer, services, usage_error
+from handlers.access import check, require
+from handlers.replies import SHARED_BY, answer, services, usage_error
 from handlers.subcommand import Subcommand
 
 
@@ -20,12 +20,16 @@ async def run_balance(context: AsyncBoltContext, parsed: Parsed, *, replace: boo
         return
     svc = services(context)
     fresh = await svc.telnyx.balance()
+    # Request top-up only for someone who may use it; a copy shared in the channel shows it to nobody
+    mine = context.get(SHARED_BY) is None
+    can_request = mine and (await check(context, Permission.REQUEST_TOPUP)).allowed
     blocks = balance_blocks(
         fresh.value,
         low_threshold=svc.settings.low_balance_threshold,
         fetched_at=fresh.fetched_at,
         from_cache=fresh.from_cache,
         now=svc.clock(),
+        can_request=can_request,
     )
     await answer(context, balance_text(fresh.value), blocks, share="balance", replace=replace)
 

@@ -18,7 +18,17 @@ async def test_balance_shows_every_figure_from_the_account(bot):
         assert money(amount, "USD") in text
     assert msg.ephemeral_to == "U0ALICE"
     labels = [e.get("text", {}).get("text") for e in elements(msg) if e.get("type") == "button"]
-    assert {"Request top-up", "Refresh", "Share in channel"} <= set(labels)
+    assert {"Refresh", "Share in channel"} <= set(labels)
+    assert "Request top-up" not in labels  # a viewer may not ask for one: no button they cannot use
+
+
+async def test_request_top_up_is_offered_to_a_requester_and_never_in_a_shared_copy(bot):
+    [mine] = await bot.command("balance", user="U0REQUEST")
+    labels = [e.get("text", {}).get("text") for e in elements(mine) if e.get("type") == "button"]
+    assert "Request top-up" in labels
+    [shared] = await bot.click(mine.to_dict(), ids.ACTION_SHARE, user="U0REQUEST")
+    assert shared.ephemeral_to is None
+    assert "Request top-up" not in [e.get("text", {}).get("text") for e in elements(shared)]
 
 
 async def test_low_balance_warns_below_the_threshold(tmp_path):

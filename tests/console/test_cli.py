@@ -106,10 +106,10 @@ def test_at_a_terminal_it_answers_and_ctrl_c_stops_it_while_it_waits(
     term = Terminal(tmp_path)
     try:
         term.expect("vera@#general> ")
-        term.type("as fred\n")
-        term.expect("fred@#general> ")
+        term.type("as rita\n")
+        term.expect("rita@#general> ")
         term.type("/telnyx balance\n")
-        shown = term.expect("fred@#general> ")  # the answer, then the next prompt
+        shown = term.expect("rita@#general> ")  # the answer, then the next prompt
         assert "Telnyx account balance" in shown and "[1] Request top-up" in shown
         term.proc.send_signal(signal.SIGINT)  # Ctrl-C at the prompt
         assert term.proc.wait(timeout=30) == 0  # the pending input() does not keep it alive
