@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
@@ -10,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
+from bot.uuids import is_uuid
 from formatting.balance import balance_blocks, balance_text
 from formatting.invoices import invoice_blocks, invoice_text, invoices_blocks, invoices_text
 from formatting.tags import tags_blocks, tags_text
@@ -17,7 +17,6 @@ from handlers.common import Req, answer, rendered, tracked, usage_error
 from handlers.guard import on_click
 from handlers.registry import Subcommand
 
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 INVOICES_DEFAULT, INVOICES_MAX = 6, 24
 
 
@@ -86,7 +85,7 @@ async def run_invoice(req: Req, parsed: Parsed) -> None:
     if len(parsed.args) != 1 or parsed.options:
         await usage_error(req, "`invoice` needs exactly one invoice id", "an invoice id (a UUID)", example)
         return
-    if not UUID.match(parsed.args[0]):
+    if not is_uuid(parsed.args[0]):
         await usage_error(req, f"`{parsed.args[0]}` is not an invoice id", "an invoice id (a UUID)", example)
         return
     await show_invoice(req, parsed.args[0].lower())
@@ -127,7 +126,7 @@ async def handle_refresh(req: Req, _value: str) -> None:
     await run_balance(req, Parsed("balance"), replace=True)
 
 
-@on_click(Permission.VIEW, "download an invoice", valid=UUID.match)
+@on_click(Permission.VIEW, "download an invoice", valid=is_uuid)
 async def handle_invoice_download(req: Req, invoice_id: str) -> None:
     """An invoice's Download button: a fresh short-lived link, shown only to the clicker."""
     await show_invoice(req, invoice_id)

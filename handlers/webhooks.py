@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -14,6 +13,7 @@ from bot.access import Permission
 from bot.diagnosis import diagnose, summarize_failures
 from bot.errors import TelnyxNotFound
 from bot.parsing import Parsed
+from bot.uuids import is_uuid, uuids_in
 from formatting.webhooks import (
     no_ids_blocks,
     no_ids_text,
@@ -22,14 +22,13 @@ from formatting.webhooks import (
     webhooks_blocks,
     webhooks_text,
 )
-from handlers.account import UUID, show_invoice
+from handlers.account import show_invoice
 from handlers.common import Req, answer, answer_error, rendered, tracked, usage_error
 from handlers.guard import allowed, on_click
 from handlers.periods import period_or_answer, split_period
 from handlers.registry import Subcommand
 
 EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
-ID_IN_TEXT = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 SHOWN = 15
 SUMMARY_OF = 100  # the latest failures the summary groups (one page, shared by identical commands)
 SHORTCUT_CAP = 5  # answers per shortcut; more ids are listed as not looked up
@@ -103,13 +102,13 @@ async def show_delivery(req: Req, delivery_id: str) -> None:
 async def run_webhook(req: Req, parsed: Parsed) -> None:
     """`webhook <id>`."""
     example = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
-    if len(parsed.args) != 1 or parsed.options or not UUID.match(parsed.args[0]):
+    if len(parsed.args) != 1 or parsed.options or not is_uuid(parsed.args[0]):
         await usage_error(req, "`webhook` needs one delivery id", "a webhook delivery id (a UUID)", example)
         return
     await show_delivery(req, parsed.args[0].lower())
 
 
-@on_click(Permission.VIEW, "diagnose a webhook delivery", valid=UUID.match)
+@on_click(Permission.VIEW, "diagnose a webhook delivery", valid=is_uuid)
 async def handle_diagnose_button(req: Req, delivery_id: str) -> None:
     """A delivery's Diagnose button in the `webhooks` list."""
     await show_delivery(req, delivery_id)
@@ -122,7 +121,7 @@ def ids_in_message(message: dict[str, Any]) -> list[str]:
         texts += [str(att.get(k) or "") for k in ("text", "fallback", "pretext", "title")]
     found: list[str] = []
     for text in texts:
-        for match in ID_IN_TEXT.findall(text):
+        for match in uuids_in(text):
             if match.lower() not in found:
                 found.append(match.lower())
     return found

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.telnyx_client.failures import invalid
+from bot.uuids import is_uuid
 
 # The spec's enums, as Telnyx spells them.
 RECORD_TYPES = tuple(
@@ -34,7 +35,6 @@ _LAST_N_DAYS = re.compile(r"^last_[1-9][0-9]{0,2}_days$")
 _STARTED_AT_TYPES = frozenset(
     {"call-control", "sip-trunking", "webrtc", "conference", "conference-participant"}
 )
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _FILTER_KEY = re.compile(r"^([A-Za-z0-9_.-]+)(?:\[([A-Za-z_]+)\])?$")  # status, cld[contains]
 _RESERVED = frozenset({"record_type", "date_range"})
 _CENT = Decimal("0.01")
@@ -50,7 +50,7 @@ def iso(moment: datetime) -> str:
 def require_uuid(value: str, what: str) -> str:
     """The id, stripped; anything but a UUID never reaches a URL path."""
     value = value.strip()
-    if not _UUID.match(value):
+    if not is_uuid(value):
         raise invalid(
             f"`{value[:80]}` is not a {what} id.", "id", f"A {what} id looks like 48eff763-ea80-4345-..."
         )
