@@ -15,6 +15,7 @@ from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
 from bot.periods import Period
+from bot.telnyx_client import RECORD_TYPES
 from formatting.usage import UsageStats, usage_blocks, usage_text
 from handlers.common import Req, answer, rendered, usage_error
 from handlers.exports import start_export
@@ -22,30 +23,6 @@ from handlers.guard import on_click
 from handlers.periods import period_or_answer, split_period
 from handlers.registry import Subcommand
 
-# The spec's enum for filter[record_type]
-RECORD_TYPES = (
-    "ai-voice-assistant",
-    "amd",
-    "call-control",
-    "conference",
-    "conference-participant",
-    "embedding",
-    "fax",
-    "inference",
-    "inference-speech-to-text",
-    "media_storage",
-    "media-streaming",
-    "messaging",
-    "noise-suppression",
-    "recording",
-    "sip-trunking",
-    "siprec-client",
-    "stt",
-    "tts",
-    "verify",
-    "webrtc",
-    "wireless",
-)
 EXAMPLE = "/telnyx usage messaging last-7-days status=failed direction=outbound"
 PAGE_SIZE = 10
 STATS_CAP = 1000  # records walked for the cost and status totals; more says "of the first 1,000"
