@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -33,6 +33,9 @@ from pydantic import (
 from bot.money import wire_decimal
 
 M = TypeVar("M", bound=BaseModel)
+# A webhook delivery's (and an attempt's) status, as Telnyx spells it; also the `webhooks` filter.
+WebhookStatus = Literal["delivered", "failed"]
+WEBHOOK_STATUSES: tuple[WebhookStatus, ...] = get_args(WebhookStatus)
 
 
 def wire(*names: str) -> AliasChoices:
@@ -354,7 +357,7 @@ class UserTags(_Model):
 
 
 class DeliveryAttempt(_Model):
-    status: Literal["delivered", "failed"] | None = None
+    status: WebhookStatus | None = None
     started_at: UtcTimeOrNone = None
     finished_at: UtcTimeOrNone = None
     errors: Annotated[list[int], BeforeValidator(_error_codes)] = Field(default_factory=list)
@@ -368,7 +371,7 @@ class DeliveryAttempt(_Model):
 
 class WebhookDelivery(_Model):
     id: str
-    status: Literal["delivered", "failed"]
+    status: WebhookStatus
     started_at: UtcTimeOrNone = None
     finished_at: UtcTimeOrNone = None
     event_type: str | None = Field(None, validation_alias=AliasPath("webhook", "event_type"))

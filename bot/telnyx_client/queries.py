@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.models import WEBHOOK_STATUSES
 from bot.telnyx_client.failures import invalid
 from bot.uuids import is_uuid
 
-# The spec's enums, as Telnyx spells them.
+# The spec's enums, as Telnyx spells them (webhook statuses: bot.models.WebhookStatus).
 RECORD_TYPES = tuple(
     """
     ai-voice-assistant amd call-control conference conference-participant embedding fax inference
@@ -28,7 +29,6 @@ DATE_RANGES = tuple(
     yesterday today tomorrow last_week this_week next_week last_month this_month next_month
     """.split()
 )
-WEBHOOK_STATUSES = ("delivered", "failed")
 MAX_REPORT_DAYS = 31
 _LAST_N_DAYS = re.compile(r"^last_[1-9][0-9]{0,2}_days$")
 # Voice and conference records have no created_at (Telnyx answers 400 to a filter on it): use started_at.
