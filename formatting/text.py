@@ -113,13 +113,13 @@ def as_utc(moment: datetime) -> datetime:
 
 def slack_date(moment: datetime, fmt: str = DEFAULT_DATE_FORMAT) -> str:
     """A Slack date token: each reader sees the time in their own zone; the fallback is UTC."""
-    utc = as_utc(moment)
-    fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(utc.timestamp())}^{fmt}|{fallback}>"
+    utc = as_utc(moment)  # a naive time is UTC, never the host's zone
+    return f"<!date^{int(utc.timestamp())}^{fmt}|{plain_date(utc)}>"
 
 
 def plain_date(moment: datetime) -> str:
-    """A time for plain-text fallbacks, where date tokens do not render: always UTC."""
+    """2025-01-31 17:05 UTC: the one plain-text date-time (fallbacks, where date tokens do not render, and
+    plain sentences)."""
     return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 
