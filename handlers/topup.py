@@ -29,13 +29,12 @@ from bot.approvals import (
     TopupRequest,
     TopupState,
     parse_amount,
-    status_text,
 )
-from bot.approvals.machine import CLOSE_OWN
 from bot.models import Balance
 from bot.parsing import Parsed
 from bot.services import Services
 from formatting.access import denied_blocks, denied_text
+from formatting.approvals import CLOSE_OWN, outcome_text, refusal_text
 from formatting.help import usage_error_blocks
 from formatting.topup import (
     card_not_posted_blocks,
@@ -66,13 +65,15 @@ async def create_request(req: Req, amount: str, reason: str) -> None:
         await answer(req, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
         return
     except TooManyPending as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(req, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     except TopupError as err:
         accepted = (
             f"USD with at most two decimals, up to ${req.svc.policy.max_topup:,.2f} and the daily limit"
         )
-        await answer(req, err.user_message, usage_error_blocks(err.user_message, accepted, EXAMPLE))
+        await answer(
+            req, refusal_text(err.refused), usage_error_blocks(refusal_text(err.refused), accepted, EXAMPLE)
+        )
         return
     channel = req.svc.policy.approvals_channel or ""
     text, blocks = await card_of(req.svc, request)
@@ -122,7 +123,7 @@ async def handle_request_submit(
     try:
         problem = f"At most ${limit:,.2f} per top-up." if parse_amount(amount) > limit else None
     except TopupError as err:
-        problem = err.user_message
+        problem = refusal_text(err.refused)
     if problem:
         await ack(response_action="errors", errors={ids.BLOCK_TOPUP_AMOUNT: problem[:150]})
         return
@@ -140,7 +141,7 @@ async def sweep_expired(svc: Services) -> list[TopupRequest]:
 async def after_decision(req: Req, outcome: Outcome) -> None:
     """The card and the requester follow through the outbox; a click that changed nothing is told why."""
     if not outcome.changed:
-        await answer(req, outcome.message, notice_blocks(outcome.message, outcome.request))
+        await answer(req, outcome_text(outcome), notice_blocks(outcome_text(outcome), outcome.request))
 
 
 @on_click(Permission.APPROVE_TOPUP, APPROVE, fresh=True)
@@ -156,7 +157,7 @@ async def handle_approve(req: Req, request_id: str) -> None:
             request_id[:64], req.user_id, svc.telnyx.create_payment, balance=read_balance
         )
     except TopupError as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(req, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     await after_decision(req, outcome)
 
@@ -173,7 +174,7 @@ async def handle_deny_button(req: Req, request_id: str) -> None:
         await sweep_expired(req.svc)
         request = await req.svc.approvals.get(request.id) or request
     if request.state is not TopupState.PENDING:
-        await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
+        await after_decision(req, Outcome(request=request, changed=False))
         return
     meta = json.dumps({"id": request.id, "url": req.body.get("response_url"), "ch": req.channel_id})
     await req.client.views_open(trigger_id=req.trigger_id, view=deny_modal(meta, request))
@@ -201,7 +202,7 @@ async def handle_deny_submit(
     try:
         outcome = await req.svc.approvals.deny(str(meta.get("id", ""))[:64], req.user_id, reason)
     except TopupError as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(req, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     await after_decision(req, outcome)
 
@@ -215,7 +216,7 @@ async def handle_resolve_button(req: Req, request_id: str) -> None:
         await answer(req, message, notice_blocks(message, None))
         return
     if request.state is not TopupState.OUTCOME_UNKNOWN:
-        await after_decision(req, Outcome(request=request, changed=False, message=status_text(request)))
+        await after_decision(req, Outcome(request=request, changed=False))
         return
     if request.requester == req.user_id:
         await answer(req, CLOSE_OWN, notice_blocks(CLOSE_OWN, None))
@@ -256,7 +257,7 @@ async def handle_resolve_submit(
     except ValueError:
         return  # not metadata this app wrote
     except TopupError as err:
-        await answer(req, err.user_message, notice_blocks(err.user_message, None))
+        await answer(req, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     await after_decision(req, outcome)
 
