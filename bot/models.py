@@ -14,7 +14,7 @@ offset is UTC. Money comes from a decimal string or an integer (`bot.money.wire_
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from bot.money import wire_decimal
+from bot.times import as_utc
 
 M = TypeVar("M", bound=BaseModel)
 # A webhook delivery's (and an attempt's) status, as Telnyx spells it; also the `webhooks` filter.
@@ -55,10 +56,6 @@ def _money(value: Any) -> Decimal:
 
 def _money_or_none(value: Any) -> Decimal | None:
     return None if value is None or value == "" else _money(value)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _none_if_blank(value: Any) -> Any:
@@ -108,7 +105,7 @@ def _error_codes(value: Any) -> list[int]:
 
 Money = Annotated[Decimal, BeforeValidator(_money)]
 MoneyOrNone = Annotated[Decimal | None, BeforeValidator(_money_or_none)]
-UtcTime = Annotated[datetime, AfterValidator(_utc)]
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 UtcTimeOrNone = Annotated[UtcTime | None, BeforeValidator(_none_if_blank)]
 Text = Annotated[str, BeforeValidator(_empty_if_none)]
 Currency = Annotated[str, BeforeValidator(_usd_if_blank)]

@@ -14,6 +14,8 @@ from typing import Any
 
 from babel.dates import format_date
 
+from bot.times import as_utc
+
 DEFAULT_DATE_FORMAT = "{date_short_pretty} {time}"
 ELLIPSIS = "…"
 ZWSP = "\u200b"  # zero-width space: splits ``` so untrusted text cannot close a code block
@@ -104,11 +106,6 @@ def code_block(text: str, limit: int) -> str:
         note = f"\n_truncated: showing {shown:,} of {len(clean):,} characters_"
         return "```\n" + "".join(pieces) + "\n```" + note
     return "```\n" + ("".join(pieces) or " ") + "\n```"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime; a naive one is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def slack_date(moment: datetime, fmt: str = DEFAULT_DATE_FORMAT) -> str:

@@ -8,12 +8,13 @@ wire as OpenAPI deepObject parameters: {"cld": {"contains": "555"}} under `filte
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from bot.models import WEBHOOK_STATUSES
 from bot.telnyx_client.failures import invalid
+from bot.times import as_utc
 from bot.uuids import is_uuid
 
 # The spec's enums, as Telnyx spells them (webhook statuses: bot.models.WebhookStatus).
@@ -42,9 +43,7 @@ _CENT = Decimal("0.01")
 
 def iso(moment: datetime) -> str:
     """UTC ISO 8601 ending in Z; a naive datetime is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def require_uuid(value: str, what: str) -> str:
