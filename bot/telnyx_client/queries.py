@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.models import WEBHOOK_STATUSES
+from bot.money import CENT
 from bot.telnyx_client.failures import invalid
 from bot.times import as_utc
 from bot.uuids import is_uuid
@@ -38,7 +39,6 @@ _STARTED_AT_TYPES = frozenset(
 )
 _FILTER_KEY = re.compile(r"^([A-Za-z0-9_.-]+)(?:\[([A-Za-z_]+)\])?$")  # status, cld[contains]
 _RESERVED = frozenset({"record_type", "date_range"})
-_CENT = Decimal("0.01")
 
 
 def iso(moment: datetime) -> str:
@@ -83,9 +83,9 @@ def amount_text(amount: Decimal, field: str, *, allow_zero: bool) -> str:
             "The amount must be more than zero." if not allow_zero else "The amount cannot be negative.",
             field,
         )
-    if amount != amount.quantize(_CENT):
+    if amount != amount.quantize(CENT):
         raise invalid("The amount cannot have fractions of a cent.", field)
-    return f"{amount.quantize(_CENT):f}"
+    return f"{amount.quantize(CENT):f}"
 
 
 def detail_record_filter(
