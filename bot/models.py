@@ -14,9 +14,9 @@ offset is UTC. Money comes from a decimal string or an integer (`bot.money.wire_
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -31,8 +31,12 @@ from pydantic import (
 )
 
 from bot.money import wire_decimal
+from bot.times import as_utc
 
 M = TypeVar("M", bound=BaseModel)
+# A webhook delivery's (and an attempt's) status, as Telnyx spells it; also the `webhooks` filter.
+WebhookStatus = Literal["delivered", "failed"]
+WEBHOOK_STATUSES: tuple[WebhookStatus, ...] = get_args(WebhookStatus)
 
 
 def wire(*names: str) -> AliasChoices:
@@ -52,10 +56,6 @@ def _money(value: Any) -> Decimal:
 
 def _money_or_none(value: Any) -> Decimal | None:
     return None if value is None or value == "" else _money(value)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _none_if_blank(value: Any) -> Any:
@@ -105,7 +105,7 @@ def _error_codes(value: Any) -> list[int]:
 
 Money = Annotated[Decimal, BeforeValidator(_money)]
 MoneyOrNone = Annotated[Decimal | None, BeforeValidator(_money_or_none)]
-UtcTime = Annotated[datetime, AfterValidator(_utc)]
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 UtcTimeOrNone = Annotated[UtcTime | None, BeforeValidator(_none_if_blank)]
 Text = Annotated[str, BeforeValidator(_empty_if_none)]
 Currency = Annotated[str, BeforeValidator(_usd_if_blank)]
@@ -354,7 +354,7 @@ class UserTags(_Model):
 
 
 class DeliveryAttempt(_Model):
-    status: Literal["delivered", "failed"] | None = None
+    status: WebhookStatus | None = None
     started_at: UtcTimeOrNone = None
     finished_at: UtcTimeOrNone = None
     errors: Annotated[list[int], BeforeValidator(_error_codes)] = Field(default_factory=list)
@@ -368,7 +368,7 @@ class DeliveryAttempt(_Model):
 
 class WebhookDelivery(_Model):
     id: str
-    status: Literal["delivered", "failed"]
+    status: WebhookStatus
     started_at: UtcTimeOrNone = None
     finished_at: UtcTimeOrNone = None
     event_type: str | None = Field(None, validation_alias=AliasPath("webhook", "event_type"))

@@ -8,13 +8,10 @@ Telnyx's charges endpoints take. Weeks start on Monday. "today" is the UTC date 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-ACCEPTED = (
-    "`YYYY-MM-DD`, `YYYY-MM`, `today`, `yesterday`, `this-week`, `last-week`, `this-month`, "
-    "`last-month`, `last-N-days` (N from 1 to 366), or two dates `YYYY-MM-DD YYYY-MM-DD`"
-)
 _LAST_N = re.compile(r"^last-(\d{1,4})-days?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -61,6 +58,49 @@ def _parse_day(word: str) -> date:
         raise PeriodError(f"`{word}` is not a real date (YYYY-MM-DD)") from None
 
 
+def _today(today: date) -> Period:
+    return Period(today, today + timedelta(days=1), "today")
+
+
+def _yesterday(today: date) -> Period:
+    return Period(today - timedelta(days=1), today, "yesterday")
+
+
+def _this_week(today: date) -> Period:
+    return Period(today - timedelta(days=today.weekday()), today + timedelta(days=1), "this week")
+
+
+def _last_week(today: date) -> Period:
+    this_monday = today - timedelta(days=today.weekday())
+    return Period(this_monday - timedelta(days=7), this_monday, "last week")
+
+
+def _this_month(today: date) -> Period:
+    return Period(_month_start(today), today + timedelta(days=1), f"{today:%B %Y} so far")
+
+
+def _last_month(today: date) -> Period:
+    start = _month_start(_month_start(today) - timedelta(days=1))
+    return Period(start, _month_start(today), f"{start:%B %Y}")
+
+
+# The periods named by a word, from the caller's today: the one list of those words (parsing, telling a
+# period from other arguments, and the accepted forms all read it).
+NAMED: dict[str, Callable[[date], Period]] = {
+    "today": _today,
+    "yesterday": _yesterday,
+    "this-week": _this_week,
+    "last-week": _last_week,
+    "this-month": _this_month,
+    "last-month": _last_month,
+}
+ACCEPTED = (
+    "`YYYY-MM-DD`, `YYYY-MM`, "
+    + ", ".join(f"`{word}`" for word in NAMED)
+    + f", `last-N-days` (N from 1 to {MAX_LAST_N}), or two dates `YYYY-MM-DD YYYY-MM-DD`"
+)
+
+
 def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
     """Turn one word (or two dates) into a Period; raise PeriodError saying what is accepted."""
     if len(words) == 2 and all(_DAY.match(w) for w in words):
@@ -71,22 +111,8 @@ def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
     if len(words) != 1:
         raise PeriodError(f"`{' '.join(words)}` is not a period")
     word = words[0].lower()
-    if word == "today":
-        return Period(today, today + timedelta(days=1), "today")
-    if word == "yesterday":
-        y = today - timedelta(days=1)
-        return Period(y, today, "yesterday")
-    if word == "this-week":
-        start = today - timedelta(days=today.weekday())
-        return Period(start, today + timedelta(days=1), "this week")
-    if word == "last-week":
-        this_monday = today - timedelta(days=today.weekday())
-        return Period(this_monday - timedelta(days=7), this_monday, "last week")
-    if word == "this-month":
-        return Period(_month_start(today), today + timedelta(days=1), f"{today:%B %Y} so far")
-    if word == "last-month":
-        start = _month_start(_month_start(today) - timedelta(days=1))
-        return Period(start, _month_start(today), f"{start:%B %Y}")
+    if word in NAMED:
+        return NAMED[word](today)
     if m := _LAST_N.match(word):
         n = int(m.group(1))
         if not 1 <= n <= MAX_LAST_N:
@@ -107,12 +133,7 @@ def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
 def is_period_word(word: str) -> bool:
     """Whether a word looks like the start of a period (so commands can tell it from other arguments)."""
     w = word.lower()
-    return bool(
-        w in {"today", "yesterday", "this-week", "last-week", "this-month", "last-month"}
-        or _LAST_N.match(w)
-        or _DAY.match(w)
-        or _MONTH.match(w)
-    )
+    return bool(w in NAMED or _LAST_N.match(w) or _DAY.match(w) or _MONTH.match(w))
 
 
 def split_period(args: tuple[str, ...] | list[str]) -> tuple[list[str], list[str]]:

@@ -7,7 +7,9 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.approvals import Refused
 from bot.audit_trail import DENIED, AuditRecord
+from formatting.approvals import refusal_text
 from formatting.layout import BLOCK_BUDGET, context, fallback, header, pack_lines, section
 from formatting.text import compact, escape, showing, slack_date
 
@@ -30,6 +32,12 @@ def _changes(before: Any, after: Any) -> list[str]:
     return [f"{escape(compact(before))} → {escape(compact(after))}"]
 
 
+def detail_text(record: AuditRecord) -> str:
+    """The record's detail in words: a top-up refusal is stored as data (`Refused.note`), the rest as text."""
+    refused = Refused.from_note(record.detail) if record.result == "refused" else None
+    return refusal_text(refused) if refused is not None else record.detail
+
+
 def audit_record_text(record: AuditRecord) -> str:
     """Plain fallback."""
     return f"{record.action} by <@{record.actor}> on {record.target}: {record.result}"
@@ -44,7 +52,7 @@ def audit_record_blocks(record: AuditRecord) -> list[Block]:
     ]
     lines += _changes(record.before, record.after)[:20]
     if record.detail:
-        lines.append(f"_{escape(compact(record.detail, 500))}_")
+        lines.append(f"_{escape(compact(detail_text(record), 500))}_")
     footer = f"{slack_date(record.at)} · audit record #{record.id}"
     if record.result == DENIED:
         footer += " · more refusals like this one within the hour are recorded, not posted: /telnyx trail"
@@ -61,7 +69,7 @@ def _trail_line(record: AuditRecord) -> str:
     if changes:
         line += "\n      " + "; ".join(changes)
     if record.detail:
-        line += f"\n      _{escape(compact(record.detail, 200))}_"
+        line += f"\n      _{escape(compact(detail_text(record), 200))}_"
     return line
 
 

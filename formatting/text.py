@@ -14,6 +14,8 @@ from typing import Any
 
 from babel.dates import format_date
 
+from bot.times import as_utc
+
 DEFAULT_DATE_FORMAT = "{date_short_pretty} {time}"
 ELLIPSIS = "…"
 ZWSP = "\u200b"  # zero-width space: splits ``` so untrusted text cannot close a code block
@@ -106,20 +108,15 @@ def code_block(text: str, limit: int) -> str:
     return "```\n" + ("".join(pieces) or " ") + "\n```"
 
 
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC datetime; a naive one is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def slack_date(moment: datetime, fmt: str = DEFAULT_DATE_FORMAT) -> str:
     """A Slack date token: each reader sees the time in their own zone; the fallback is UTC."""
-    utc = as_utc(moment)
-    fallback = utc.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(utc.timestamp())}^{fmt}|{fallback}>"
+    utc = as_utc(moment)  # a naive time is UTC, never the host's zone
+    return f"<!date^{int(utc.timestamp())}^{fmt}|{plain_date(utc)}>"
 
 
 def plain_date(moment: datetime) -> str:
-    """A time for plain-text fallbacks, where date tokens do not render: always UTC."""
+    """2025-01-31 17:05 UTC: the one plain-text date-time (fallbacks, where date tokens do not render, and
+    plain sentences)."""
     return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 

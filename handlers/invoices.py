@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -10,12 +9,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
+from bot.uuids import is_uuid
 from formatting.invoices import invoice_blocks, invoice_text, invoices_blocks, invoices_text
 from handlers.access import require
 from handlers.replies import SHARED_BY, action_value, answer, services, usage_error
 from handlers.subcommand import Subcommand
 
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 INVOICES_DEFAULT, INVOICES_MAX = 6, 24
 EXAMPLE = "/telnyx invoice 3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
@@ -59,7 +58,7 @@ async def run_invoice(context: AsyncBoltContext, parsed: Parsed) -> None:
             context, "`invoice` needs exactly one invoice id", "an invoice id (a UUID)", EXAMPLE
         )
         return
-    if not UUID.match(parsed.args[0]):
+    if not is_uuid(parsed.args[0]):
         await usage_error(
             context, f"`{parsed.args[0]}` is not an invoice id", "an invoice id (a UUID)", EXAMPLE
         )
@@ -71,7 +70,7 @@ async def handle_download(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
     """An invoice's Download button: a fresh short-lived link, shown only to the clicker."""
     await ack()
     invoice_id = action_value(body)
-    if UUID.match(invoice_id):  # otherwise not a value this app sends: nothing to answer
+    if is_uuid(invoice_id):  # otherwise not a value this app sends: nothing to answer
         await show_invoice(context, invoice_id)
 
 

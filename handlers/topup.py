@@ -28,14 +28,14 @@ from bot.approvals import (
     TopupRequest,
     TopupState,
     parse_amount,
-    status_text,
 )
-from bot.approvals.machine import CLOSE_OWN
 from bot.models import Balance
 from bot.parsing import Parsed
 from bot.services import Services
 from formatting.access import denied_blocks, denied_text
+from formatting.approvals import CLOSE_OWN, outcome_text, refusal_text
 from formatting.help import usage_error_blocks
+from formatting.money import money
 from formatting.topup import (
     card_not_posted_blocks,
     deny_modal,
@@ -74,11 +74,15 @@ async def create_request(context: AsyncBoltContext, amount: str, reason: str) ->
         await answer(context, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
         return
     except TooManyPending as err:
-        await answer(context, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     except TopupError as err:
-        accepted = f"USD with at most two decimals, up to ${services(context).policy.max_topup:,.2f} and the daily limit"
-        await answer(context, err.user_message, usage_error_blocks(err.user_message, accepted, EXAMPLE))
+        accepted = f"USD with at most two decimals, up to {money(services(context).policy.max_topup)} and the daily limit"
+        await answer(
+            context,
+            refusal_text(err.refused),
+            usage_error_blocks(refusal_text(err.refused), accepted, EXAMPLE),
+        )
         return
     channel = services(context).policy.approvals_channel or ""
     text, blocks = await card_of(services(context), request)
@@ -121,9 +125,9 @@ async def handle_request_submit(ack: AsyncAck, body: dict[str, Any], context: As
     """The request form: the amount checked inline, then the same path as `/telnyx topup`."""
     amount, limit = field_value(body, ids.BLOCK_TOPUP_AMOUNT), services(context).policy.max_topup
     try:
-        problem = f"At most ${limit:,.2f} per top-up." if parse_amount(amount) > limit else None
+        problem = f"At most {money(limit)} per top-up." if parse_amount(amount) > limit else None
     except TopupError as err:
-        problem = err.user_message
+        problem = refusal_text(err.refused)
     if problem:
         await ack(response_action="errors", errors={ids.BLOCK_TOPUP_AMOUNT: problem[:150]})
         return
@@ -140,7 +144,7 @@ async def sweep_expired(svc: Services) -> list[TopupRequest]:
 async def after_decision(context: AsyncBoltContext, outcome: Outcome) -> None:
     """The card and the requester follow through the outbox; a click that changed nothing is told why."""
     if not outcome.changed:
-        await answer(context, outcome.message, notice_blocks(outcome.message, outcome.request))
+        await answer(context, outcome_text(outcome), notice_blocks(outcome_text(outcome), outcome.request))
 
 
 async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -156,7 +160,7 @@ async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
             request_id[:64], user(context), svc.telnyx.create_payment, balance=read_balance
         )
     except TopupError as err:
-        await answer(context, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     await after_decision(context, outcome)
 
@@ -174,7 +178,7 @@ async def handle_deny_button(ack: AsyncAck, body: dict[str, Any], context: Async
         await sweep_expired(services(context))
         request = await services(context).approvals.get(request.id) or request
     if request.state is not TopupState.PENDING:
-        await after_decision(context, Outcome(request=request, changed=False, message=status_text(request)))
+        await after_decision(context, Outcome(request=request, changed=False))
         return
     meta = json.dumps({"id": request.id, "url": body.get("response_url"), "ch": context.channel_id})
     await slack(context).views_open(trigger_id=context.get(TRIGGER), view=deny_modal(meta, request))
@@ -193,7 +197,7 @@ async def handle_deny_submit(ack: AsyncAck, body: dict[str, Any], context: Async
     try:
         outcome = await services(context).approvals.deny(str(meta.get("id", ""))[:64], user(context), reason)
     except TopupError as err:
-        await answer(context, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     await after_decision(context, outcome)
 
@@ -209,7 +213,7 @@ async def handle_resolve_button(ack: AsyncAck, body: dict[str, Any], context: As
         await answer(context, message, notice_blocks(message, None))
         return
     if request.state is not TopupState.OUTCOME_UNKNOWN:
-        await after_decision(context, Outcome(request=request, changed=False, message=status_text(request)))
+        await after_decision(context, Outcome(request=request, changed=False))
         return
     if request.requester == user(context):
         await answer(context, CLOSE_OWN, notice_blocks(CLOSE_OWN, None))
@@ -243,7 +247,7 @@ async def handle_resolve_submit(ack: AsyncAck, body: dict[str, Any], context: As
     except ValueError:
         return  # not metadata this app wrote
     except TopupError as err:
-        await answer(context, err.user_message, notice_blocks(err.user_message, None))
+        await answer(context, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     await after_decision(context, outcome)
 

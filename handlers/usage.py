@@ -17,6 +17,7 @@ from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
 from bot.periods import Period
+from bot.telnyx_client import RECORD_TYPES
 from formatting.usage import UsageStats, usage_blocks, usage_text
 from handlers.access import require
 from handlers.exports import start_export
@@ -25,30 +26,6 @@ from handlers.replies import action_value, answer, services, usage_error
 from handlers.subcommand import Subcommand
 from handlers.uploads import file_destination
 
-# The spec's enum for filter[record_type]
-RECORD_TYPES = (
-    "ai-voice-assistant",
-    "amd",
-    "call-control",
-    "conference",
-    "conference-participant",
-    "embedding",
-    "fax",
-    "inference",
-    "inference-speech-to-text",
-    "media_storage",
-    "media-streaming",
-    "messaging",
-    "noise-suppression",
-    "recording",
-    "sip-trunking",
-    "siprec-client",
-    "stt",
-    "tts",
-    "verify",
-    "webrtc",
-    "wireless",
-)
 EXAMPLE = "/telnyx usage messaging last-7-days status=failed direction=outbound"
 PAGE_SIZE = 10
 STATS_CAP = 1000  # records walked for the cost and status totals; more says "of the first 1,000"

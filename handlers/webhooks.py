@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
@@ -12,7 +11,9 @@ from bot import ids
 from bot.access import Permission
 from bot.diagnosis import diagnose, summarize_failures
 from bot.errors import TelnyxNotFound
+from bot.models import WEBHOOK_STATUSES, WebhookStatus
 from bot.parsing import Parsed
+from bot.uuids import is_uuid, uuids_in
 from formatting.layout import section
 from formatting.text import escape_truncated
 from formatting.webhooks import (
@@ -24,13 +25,12 @@ from formatting.webhooks import (
     webhooks_text,
 )
 from handlers.access import require
-from handlers.invoices import UUID, show_invoice
+from handlers.invoices import show_invoice
 from handlers.periods import period_or_answer, split_period
 from handlers.replies import action_value, answer, answer_error, services, usage_error
 from handlers.subcommand import Subcommand
 
 EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
-ID_IN_TEXT = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 SHOWN = 15
 SUMMARY_OF = 100  # the latest failures the summary groups (one page, shared by identical commands)
 RESPONSE_URL_POSTS = 5  # Slack accepts five posts to one response_url
@@ -39,9 +39,9 @@ RESPONSE_URL_POSTS = 5  # Slack accepts five posts to one response_url
 async def run_webhooks(context: AsyncBoltContext, parsed: Parsed) -> None:
     """Recent deliveries, headed by the failures grouped by endpoint and cause."""
     args = list(parsed.args)
-    status = None
-    if args and args[0].lower() in ("failed", "delivered"):
-        status = args.pop(0).lower()
+    status: WebhookStatus | None = None
+    if args and args[0].lower() in WEBHOOK_STATUSES:
+        status = cast(WebhookStatus, args.pop(0).lower())
     period_words, rest = split_period(args)
     options = dict(parsed.options)
     event_type = options.pop("event_type", None)
@@ -101,7 +101,7 @@ async def show_delivery(context: AsyncBoltContext, delivery_id: str) -> None:
 async def run_webhook(context: AsyncBoltContext, parsed: Parsed) -> None:
     """`webhook <id>`."""
     example = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
-    if len(parsed.args) != 1 or parsed.options or not UUID.match(parsed.args[0]):
+    if len(parsed.args) != 1 or parsed.options or not is_uuid(parsed.args[0]):
         await usage_error(
             context, "`webhook` needs one delivery id", "a webhook delivery id (a UUID)", example
         )
@@ -113,7 +113,7 @@ async def handle_diagnose_button(ack: AsyncAck, body: dict[str, Any], context: A
     """A delivery's Diagnose button in the `webhooks` list."""
     await ack()
     delivery_id = action_value(body)
-    if UUID.match(delivery_id):  # otherwise not a value this app sends: nothing to answer
+    if is_uuid(delivery_id):  # otherwise not a value this app sends: nothing to answer
         await show_delivery(context, delivery_id)
 
 
@@ -124,7 +124,7 @@ def ids_in_message(message: dict[str, Any]) -> list[str]:
         texts += [str(att.get(k) or "") for k in ("text", "fallback", "pretext", "title")]
     found: list[str] = []
     for text in texts:
-        for match in ID_IN_TEXT.findall(text):
+        for match in uuids_in(text):
             if match.lower() not in found:
                 found.append(match.lower())
     return found

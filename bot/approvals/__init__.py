@@ -1,6 +1,7 @@
 """Top-ups approved by finance: the state machine (`machine`), its data (`model`) and storage (`ledger`).
 
-Import from here: `from bot.approvals import Approvals, TopupState, TopupError`.
+Import from here: `from bot.approvals import Approvals, TopupState, TopupError`. The words for states and
+refusals are in formatting/approvals.py.
 """
 
 from bot.approvals.machine import Approvals, Pay, ReadBalance
@@ -8,11 +9,14 @@ from bot.approvals.model import (
     COUNTED,
     CURRENCY,
     IN_FLIGHT,
+    LIMITS,
     AccessDenied,
     InvalidAmount,
     InvalidReason,
     LimitExceeded,
     Outcome,
+    Refusal,
+    Refused,
     Resolution,
     TooManyPending,
     TopupError,
@@ -21,13 +25,13 @@ from bot.approvals.model import (
     Transition,
     UnknownRequest,
     parse_amount,
-    status_text,
 )
 
 __all__ = [
     "COUNTED",
     "CURRENCY",
     "IN_FLIGHT",
+    "LIMITS",
     "AccessDenied",
     "Approvals",
     "InvalidAmount",
@@ -36,6 +40,8 @@ __all__ = [
     "Outcome",
     "Pay",
     "ReadBalance",
+    "Refusal",
+    "Refused",
     "Resolution",
     "TooManyPending",
     "TopupError",
@@ -44,5 +50,4 @@ __all__ = [
     "Transition",
     "UnknownRequest",
     "parse_amount",
-    "status_text",
 ]

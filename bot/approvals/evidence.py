@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Protocol
 
 from bot.approvals.model import TopupRequest
 from bot.errors import TelnyxError
 from bot.models import AuditEventPage
+from bot.money import wire_decimal
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,10 @@ class AuditLog(Protocol):
 
 
 def _decimal(value: object) -> Decimal | None:
+    """A balance from the audit log as Telnyx wrote it (bot.money.wire_decimal), or None if it is none."""
     try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
+        return wire_decimal(value)
+    except ValueError:
         return None
 
 

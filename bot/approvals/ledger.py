@@ -18,7 +18,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import Policy
-from bot.approvals.model import COUNTED, TopupRequest, TopupState, Transition, UnknownRequest, usd
+from bot.approvals.model import (
+    COUNTED,
+    Refusal,
+    Refused,
+    TopupRequest,
+    TopupState,
+    Transition,
+    UnknownRequest,
+)
 from bot.audit_trail import AuditRecord, AuditTrail
 from bot.outbox import Outbox
 from bot.store import Store, TopupRow, TransitionRow
@@ -156,18 +164,15 @@ class Ledger:
         )
         return total if total is not None else Decimal("0.00")
 
-    async def limit_problem(
+    async def limit_refusal(
         self, session: AsyncSession, policy: Policy, amount: Decimal, now: datetime
-    ) -> str | None:
-        """Why `amount` breaks a limit of `policy` at `now` (per top-up, or rolling daily), or None."""
+    ) -> Refused | None:
+        """Which limit of `policy` `amount` breaks at `now` (per top-up, or rolling daily), or None."""
         if amount > policy.max_topup:
-            return f"{usd(amount)} is above the limit of {usd(policy.max_topup)} per top-up."
+            return Refused(Refusal.OVER_MAX, amount=amount, limit=policy.max_topup)
         used = await self.used(session, now)
         if used + amount > policy.daily_topup:
-            return (
-                f"{usd(amount)} would bring the top-ups approved in the last 24 hours to {usd(used + amount)}, "
-                f"above the daily limit of {usd(policy.daily_topup)} ({usd(used)} already approved)."
-            )
+            return Refused(Refusal.DAILY_LIMIT, amount=amount, limit=policy.daily_topup, used=used)
         return None
 
     async def pending_of(self, session: AsyncSession, requester: str, now: datetime) -> int:
@@ -209,7 +214,7 @@ class Ledger:
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise UnknownRequest(unknown_text(request_id))
+                raise UnknownRequest(Refused(Refusal.UNKNOWN_REQUEST, subject=request_id))
             state = await tx.session.scalar(select(TopupRow.state).where(TopupRow.id == request_id))
             if state != TopupState.PENDING.value:
                 await self.effects(tx, request_id)
@@ -224,7 +229,7 @@ class Ledger:
         """The request; UnknownRequest if there is none."""
         request = await self.get(request_id)
         if request is None:
-            raise UnknownRequest(unknown_text(request_id))
+            raise UnknownRequest(Refused(Refusal.UNKNOWN_REQUEST, subject=request_id))
         return request
 
     async def history(self, request_id: str) -> list[Transition]:
@@ -241,8 +246,3 @@ class Ledger:
             select(TopupRow.id).where(TopupRow.state == TopupState.PENDING.value, TopupRow.expires_at <= now)
         )
         return list(rows.scalars())
-
-
-def unknown_text(request_id: str) -> str:
-    """The answer for an id that matches no request (ids come from button values: shown shortened)."""
-    return f"No top-up request {request_id[:40]!r} exists: the card may belong to another installation."

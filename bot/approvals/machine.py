@@ -56,14 +56,14 @@ from bot.approvals.model import (
     AccessDenied,
     LimitExceeded,
     Outcome,
+    Refusal,
+    Refused,
     Resolution,
     TooManyPending,
     TopupRequest,
     Transition,
     clean_reason,
     parse_amount,
-    status_text,
-    usd,
 )
 from bot.approvals.model import TopupState as S
 from bot.audit_trail import SYSTEM, AuditTrail
@@ -82,8 +82,6 @@ FINISH_BUDGET = 10.0  # seconds to keep trying to store a payment's result while
 # the late answer is kept as evidence: the margin trades only a needless "unknown" for speed, never money.
 RECONCILE_MARGIN = timedelta(seconds=5)
 STOPPED = "the bot stopped while the payment was being sent."
-APPROVE_OWN = "You requested this top-up, so someone else in finance must approve it (four eyes)."
-CLOSE_OWN = "You requested this top-up, so someone else in finance must close it (four eyes)."
 
 
 class Pay(Protocol):
@@ -131,24 +129,18 @@ class Approvals:
         reason = clean_reason(reason, required=False)
         now = self._now()
         request_id = secrets.token_urlsafe(12)
-        refused: str | None = None
-        too_many = False
+        refused: Refused | None
         async with self._ledger.tx() as tx:
             await serialize(tx.session, LOCK)  # the pending cap and the daily limit span rows
             cap = self.policy.max_pending_per_requester
             if await self._ledger.pending_of(tx.session, requester, now) >= cap:
-                too_many = True
-                refused = (
-                    f"You already have {cap} top-up request{'s' if cap != 1 else ''} waiting for finance, "
-                    "the most the access policy allows. Wait for a decision (or ask finance to deny one) "
-                    "before asking again."
-                )
+                refused = Refused(Refusal.TOO_MANY_PENDING, count=cap)
             else:
-                refused = await self._ledger.limit_problem(tx.session, self.policy, value, now)
+                refused = await self._ledger.limit_refusal(tx.session, self.policy, value, now)
             if refused:
                 after = {"amount": value, "reason": reason}
                 record = await self.audit.add(
-                    tx.session, requester, "topup.request", "topup", None, after, "refused", refused
+                    tx.session, requester, "topup.request", "topup", None, after, "refused", refused.note()
                 )
                 tx.records.append(record)
             else:
@@ -168,6 +160,7 @@ class Approvals:
                 values = {"amount": value, "reason": reason}
                 await self._ledger.log(tx, request_id, None, S.PENDING, requester, "topup.request", values)
         if refused:
+            too_many = refused.refusal is Refusal.TOO_MANY_PENDING
             raise TooManyPending(refused) if too_many else LimitExceeded(refused)
         return await self._ledger.require(request_id)
 
@@ -180,9 +173,9 @@ class Approvals:
     ) -> Outcome:
         """Approve and pay once; `balance` (optional) reads the new balance after a success."""
         current = await self._ledger.require(request_id)
-        refusal = await self._refuse(current, approver, S.PENDING, own=APPROVE_OWN)
-        if refusal is not None:
-            return refusal
+        stopped = await self._refuse(current, approver, S.PENDING, own=Refusal.FOUR_EYES)
+        if stopped is not None:
+            return stopped
         outcome = await self._start_payment(current, approver)
         if outcome is not None:
             return outcome
@@ -191,9 +184,9 @@ class Approvals:
     async def deny(self, request_id: str, approver: str, reason: str) -> Outcome:
         """Deny with a reason (required); raise InvalidReason without one."""
         current = await self._ledger.require(request_id)
-        refusal = await self._refuse(current, approver, S.PENDING, own=None)
-        if refusal is not None:
-            return refusal
+        stopped = await self._refuse(current, approver, S.PENDING, own=None)
+        if stopped is not None:
+            return stopped
         reason = clean_reason(reason, required=True)
         now = self._now()
         async with self._ledger.tx() as tx:
@@ -208,14 +201,14 @@ class Approvals:
                 if moved:
                     await self._ledger.effects(tx, request_id, dm=True)
         after = await self._ledger.require(request_id)
-        return Outcome(after, moved, status_text(after))
+        return Outcome(after, moved)
 
     async def resolve(self, request_id: str, user: str, resolution: Resolution, note: str) -> Outcome:
         """Finance closes an unknown outcome: Paid (-> succeeded) or Not charged (-> failed), with a note."""
         current = await self._ledger.require(request_id)
-        refusal = await self._refuse(current, user, S.OUTCOME_UNKNOWN, own=CLOSE_OWN)
-        if refusal is not None:
-            return refusal
+        stopped = await self._refuse(current, user, S.OUTCOME_UNKNOWN, own=Refusal.FOUR_EYES_CLOSE)
+        if stopped is not None:
+            return stopped
         note = clean_reason(note, required=True)
         state = S.SUCCEEDED if resolution is Resolution.PAID else S.FAILED
         values: dict[str, Any] = {
@@ -238,7 +231,7 @@ class Approvals:
             if moved:
                 await self._ledger.effects(tx, request_id, dm=True)
         after = await self._ledger.require(request_id)
-        return Outcome(after, moved, status_text(after))
+        return Outcome(after, moved)
 
     async def get(self, request_id: str) -> TopupRequest | None:
         """The request, or None when no request has this id."""
@@ -298,7 +291,7 @@ class Approvals:
             return await self._ledger.used(tx.session, self._now())
 
     async def _refuse(
-        self, current: TopupRequest, user: str, expected: S, *, own: str | None
+        self, current: TopupRequest, user: str, expected: S, *, own: Refusal | None
     ) -> Outcome | None:
         """An Outcome when the user may not decide this request now (denials are recorded), else None.
 
@@ -309,19 +302,19 @@ class Approvals:
         decision = await self._access.check(user, Permission.APPROVE_TOPUP, fresh=True)
         if not decision.allowed:
             await self.audit.record_denial(user, Permission.APPROVE_TOPUP, target, decision.rule)
-            return Outcome(current, False, decision.reason)
+            return Outcome(current, False, Refused(Refusal.NOT_ALLOWED, said=decision.reason))
         if current.state is not expected:
-            return Outcome(current, False, status_text(current))
+            return Outcome(current, False)  # already decided (or expired): what happened is the answer
         if own is not None and user == current.requester:
             await self.audit.record_denial(user, Permission.APPROVE_TOPUP, target, "four eyes: own request")
-            return Outcome(current, False, own)
+            return Outcome(current, False, Refused(own))
         return None
 
     async def _start_payment(self, current: TopupRequest, approver: str) -> Outcome | None:
         """pending -> executing after the expiry and limit checks, in one transaction; an Outcome when that
         did not happen (then no payment may be sent)."""
         now = self._now()
-        refused: str | None = None
+        refused: Refused | None = None
         started = False
         async with self._ledger.tx() as tx:
             await serialize(tx.session, LOCK)  # the daily limit spans rows: one approval decides at a time
@@ -330,11 +323,11 @@ class Approvals:
             elif now >= current.expires_at:
                 await self._expire(tx, current.id)
             else:
-                refused = await self._ledger.limit_problem(tx.session, self.policy, current.amount, now)
+                refused = await self._ledger.limit_refusal(tx.session, self.policy, current.amount, now)
                 if refused:
-                    unchanged = {"state": S.PENDING}
+                    unchanged, detail = {"state": S.PENDING}, refused.note()
                     await self._ledger.note(
-                        tx, approver, "topup.approve", current.id, unchanged, unchanged, "refused", refused
+                        tx, approver, "topup.approve", current.id, unchanged, unchanged, "refused", detail
                     )
                 else:
                     values: dict[str, Any] = {"decided_by": approver, "decided_at": now}
@@ -345,9 +338,7 @@ class Approvals:
                         await self._ledger.effects(tx, current.id)  # the card says "being sent"
         if started:
             return None
-        after = await self._ledger.require(current.id)
-        message = f"Not approved: {refused} The request stays pending." if refused else status_text(after)
-        return Outcome(after, False, message)
+        return Outcome(await self._ledger.require(current.id), False, refused)
 
     async def _pay(
         self, current: TopupRequest, approver: str, pay: Pay, balance: ReadBalance | None
@@ -376,11 +367,7 @@ class Approvals:
                 "processor_status": result.processor_status,
                 "new_balance": await self._read_balance(current.id, balance),
             }
-        final = await self._finish(current.id, approver, state, values)
-        message = status_text(final)
-        if final.new_balance is not None and final.state is S.SUCCEEDED:
-            message += f" New balance: {usd(final.new_balance)}."
-        return Outcome(final, True, message)
+        return Outcome(await self._finish(current.id, approver, state, values), True)
 
     async def _finish(self, request_id: str, actor: str, state: S, values: dict[str, Any]) -> TopupRequest:
         """executing -> the payment's result, stored even through a short database outage."""

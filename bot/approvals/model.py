@@ -1,4 +1,7 @@
-"""The data of the top-up flow: states, requests, transitions, outcomes, errors, and amount parsing.
+"""The data of the top-up flow: states, requests, transitions, outcomes, refusals, errors, and amount parsing.
+
+No words for people here: a refusal is a `Refused` (which rule, with its numbers), and formatting/approvals.py
+says it, and what happened to a request, in sentences.
 
 Amounts: positive, at most two decimal places, USD only (the account's currency), read by
 `bot.money.parse_amount` ("$1,200.50", "120", Decimal("120.5"); never a decimal comma).
@@ -6,12 +9,14 @@ Amounts: positive, at most two decimal places, USD only (the account's currency)
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from bot import money
 from bot.access import Decision
@@ -166,28 +171,81 @@ class Transition:
         )
 
 
+class Refusal(StrEnum):
+    """Which rule refused a top-up action; `Refused` carries it with its numbers."""
+
+    NOT_ALLOWED = "not_allowed"  # the access policy: `said` is its reason (bot.access words it)
+    INVALID_AMOUNT = "invalid_amount"  # `said` is bot.money's explanation of the amount's grammar
+    REASON_MISSING = "reason_missing"  # a deny (or a close) needs a reason
+    REASON_TOO_LONG = "reason_too_long"  # `count` is the most characters
+    OVER_MAX = "over_max"  # `amount` is above `limit`, the policy's max_topup
+    DAILY_LIMIT = "daily_limit"  # `amount` plus `used` (last 24 h) is above `limit`, the daily_topup
+    TOO_MANY_PENDING = "too_many_pending"  # the requester has `count` requests waiting, the policy's cap
+    UNKNOWN_REQUEST = "unknown_request"  # no request has the id `subject`
+    FOUR_EYES = "four_eyes"  # the requester may not approve their own request
+    FOUR_EYES_CLOSE = "four_eyes_close"  # ... nor close its unknown outcome
+
+
+ZERO = Decimal("0.00")
+LIMITS = (Refusal.OVER_MAX, Refusal.DAILY_LIMIT)  # checked at request and again at approval
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why an action was refused: the rule, and the fields its `Refusal` names (the others keep defaults)."""
+
+    refusal: Refusal
+    amount: Decimal = ZERO
+    limit: Decimal = ZERO
+    used: Decimal = ZERO
+    count: int = 0
+    subject: str = ""
+    said: str = ""
+
+    def note(self) -> str:
+        """As the audit record's detail: JSON of the rule and its non-default fields (`from_note` reads it)."""
+        data: dict[str, str | int] = {"refusal": self.refusal.value}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "refusal" and value != f.default:
+                data[f.name] = str(value) if isinstance(value, Decimal) else value
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_note(cls, text: str) -> Refused | None:
+        """The refusal an audit detail holds, or None when it holds something else (older records: words)."""
+        try:
+            data: dict[str, Any] = json.loads(text)
+            refusal = Refusal(data.pop("refusal"))
+            data |= {k: Decimal(data[k]) for k in ("amount", "limit", "used") if k in data}
+            return cls(refusal, **data)
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
+            return None
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What an approve/deny click did: `changed` False means nothing moved; `message` says why or what."""
+    """What an approve/deny/close did: `changed` False means nothing moved; `refused` says why when a rule
+    stopped it (None: the request had already moved on, or it changed)."""
 
     request: TopupRequest
     changed: bool
-    message: str
+    refused: Refused | None = None
 
 
 class TopupError(Exception):
-    """A top-up action refused before anything was stored; `user_message` is for the user."""
+    """A top-up action refused before anything was stored; `refused` says why."""
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+    def __init__(self, refused: Refused) -> None:
+        super().__init__(refused.note())
+        self.refused = refused
 
 
 class AccessDenied(TopupError):
     """The user lacks the permission; `decision` says which rule decided."""
 
     def __init__(self, decision: Decision) -> None:
-        super().__init__(decision.reason)
+        super().__init__(Refused(Refusal.NOT_ALLOWED, said=decision.reason))
         self.decision = decision
 
 
@@ -211,23 +269,13 @@ class TooManyPending(TopupError):
     """The requester already has the most pending requests the policy allows."""
 
 
-def usd(amount: Decimal) -> str:
-    """$1,234.50: plain text for the core's own messages (formatting/ renders the cards)."""
-    return f"${amount:,.2f}"
-
-
-def when(moment: datetime) -> str:
-    """2025-01-31 17:05 UTC."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
 def parse_amount(value: str | Decimal | int) -> Decimal:
     """A positive USD amount with at most two decimals (bot.money's grammar), below the store's bound;
     raise InvalidAmount with the explanation."""
     try:
         return money.parse_amount(value)
     except money.InvalidAmount as err:
-        raise InvalidAmount(err.user_message) from None
+        raise InvalidAmount(Refused(Refusal.INVALID_AMOUNT, said=err.user_message)) from None
 
 
 _SPACES = re.compile(r"\s+")
@@ -248,47 +296,7 @@ def clean_reason(text: str | None, *, required: bool) -> str:
     """The reason cleaned (`clean_text`); raise InvalidReason when it is required and empty, or too long."""
     reason = clean_text(text)
     if required and not reason:
-        raise InvalidReason("Give a reason for denying the top-up: the requester sees it.")
+        raise InvalidReason(Refused(Refusal.REASON_MISSING))
     if len(reason) > MAX_REASON:
-        raise InvalidReason(f"The reason is too long: at most {MAX_REASON} characters.")
+        raise InvalidReason(Refused(Refusal.REASON_TOO_LONG, count=MAX_REASON))
     return reason
-
-
-def status_text(request: TopupRequest) -> str:
-    """What happened to a request, in a sentence or two: the result of a decision, or the answer to a late click."""
-    by = f"<@{request.decided_by}>" if request.decided_by else "someone"
-    match request.state:
-        case TopupState.PENDING:
-            return f"Waiting for approval until {when(request.expires_at)}."
-        case TopupState.APPROVED | TopupState.EXECUTING:
-            return f"Approved by {by}; the payment of {usd(request.amount)} is being sent."
-        case TopupState.SUCCEEDED if request.resolution is Resolution.PAID:
-            return (
-                f"Approved by {by}; the outcome was unknown, and <@{request.resolved_by}> confirmed it was "
-                f"paid: {request.resolution_note}"
-            )
-        case TopupState.SUCCEEDED:
-            return (
-                f"Approved by {by} and paid: {usd(request.amount)}, "
-                f"transaction {request.transaction_id} ({request.processor_status or 'no status'})."
-            )
-        case TopupState.FAILED if request.resolution is Resolution.NOT_CHARGED:
-            return (
-                f"Approved by {by}; the outcome was unknown, and <@{request.resolved_by}> confirmed nothing "
-                f"was charged: {request.resolution_note} A new request is needed."
-            )
-        case TopupState.FAILED:
-            return (
-                f"Approved by {by}, but Telnyx did not take the payment: {request.error} Nothing was "
-                "charged. A new request is needed."
-            )
-        case TopupState.OUTCOME_UNKNOWN:
-            return (
-                f"Approved by {by}; the payment of {usd(request.amount)} may or may not have been charged "
-                f"(outcome unknown: {request.error}) Do not pay again: finance must check the payment "
-                "history in the Telnyx portal, then close it with Paid or Not charged on the card."
-            )
-        case TopupState.DENIED:
-            return f"Denied by {by}: {request.deny_reason}"
-        case TopupState.EXPIRED:
-            return f"This request expired at {when(request.expires_at)} without a decision; a new request is needed."

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from bot.diagnosis.advice import KIND_LABELS, advice
 from bot.models import DeliveryAttempt, WebhookDelivery
+from bot.times import as_utc
 
 # code -> (kind, what happened); kinds that mean "no HTTP answer at all" win over any response status
 ATTEMPT_ERRORS: dict[int, tuple[str, str]] = {
@@ -111,7 +112,7 @@ def _sort_time(attempt: DeliveryAttempt) -> datetime:
     moment = attempt.started_at or attempt.finished_at
     if moment is None:
         return datetime.min.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def chronological(attempts: Iterable[DeliveryAttempt]) -> list[DeliveryAttempt]:
@@ -241,7 +242,7 @@ def summarize_failures(deliveries: Sequence[WebhookDelivery]) -> FailureSummary:
 
     def latest(items: list[WebhookDelivery]) -> datetime | None:
         moments = [d.started_at for d in items if d.started_at is not None]
-        return max(moments, key=lambda m: m if m.tzinfo else m.replace(tzinfo=UTC)) if moments else None
+        return max(moments, key=as_utc) if moments else None
 
     groups = [
         FailureGroup(

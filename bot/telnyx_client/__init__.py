@@ -5,8 +5,9 @@ answers come out as `bot.models`, failures as `bot.errors`.
 """
 
 from bot.cache import Fresh
+from bot.models import WEBHOOK_STATUSES
 from bot.telnyx_client.gateway import IDEMPOTENCY_HEADER, PAYMENT_PATH, TelnyxGateway
-from bot.telnyx_client.queries import DATE_RANGES, RECORD_TYPES, WEBHOOK_STATUSES
+from bot.telnyx_client.queries import DATE_RANGES, RECORD_TYPES
 from bot.telnyx_client.transport import MAX_TIMEOUT
 
 __all__ = [

@@ -8,13 +8,17 @@ wire as OpenAPI deepObject parameters: {"cld": {"contains": "555"}} under `filte
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.models import WEBHOOK_STATUSES
+from bot.money import CENT
 from bot.telnyx_client.failures import invalid
+from bot.times import as_utc
+from bot.uuids import is_uuid
 
-# The spec's enums, as Telnyx spells them.
+# The spec's enums, as Telnyx spells them (webhook statuses: bot.models.WebhookStatus).
 RECORD_TYPES = tuple(
     """
     ai-voice-assistant amd call-control conference conference-participant embedding fax inference
@@ -27,30 +31,25 @@ DATE_RANGES = tuple(
     yesterday today tomorrow last_week this_week next_week last_month this_month next_month
     """.split()
 )
-WEBHOOK_STATUSES = ("delivered", "failed")
 MAX_REPORT_DAYS = 31
 _LAST_N_DAYS = re.compile(r"^last_[1-9][0-9]{0,2}_days$")
 # Voice and conference records have no created_at (Telnyx answers 400 to a filter on it): use started_at.
 _STARTED_AT_TYPES = frozenset(
     {"call-control", "sip-trunking", "webrtc", "conference", "conference-participant"}
 )
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _FILTER_KEY = re.compile(r"^([A-Za-z0-9_.-]+)(?:\[([A-Za-z_]+)\])?$")  # status, cld[contains]
 _RESERVED = frozenset({"record_type", "date_range"})
-_CENT = Decimal("0.01")
 
 
 def iso(moment: datetime) -> str:
     """UTC ISO 8601 ending in Z; a naive datetime is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def require_uuid(value: str, what: str) -> str:
     """The id, stripped; anything but a UUID never reaches a URL path."""
     value = value.strip()
-    if not _UUID.match(value):
+    if not is_uuid(value):
         raise invalid(
             f"`{value[:80]}` is not a {what} id.", "id", f"A {what} id looks like 48eff763-ea80-4345-..."
         )
@@ -84,9 +83,9 @@ def amount_text(amount: Decimal, field: str, *, allow_zero: bool) -> str:
             "The amount must be more than zero." if not allow_zero else "The amount cannot be negative.",
             field,
         )
-    if amount != amount.quantize(_CENT):
+    if amount != amount.quantize(CENT):
         raise invalid("The amount cannot have fractions of a cent.", field)
-    return f"{amount.quantize(_CENT):f}"
+    return f"{amount.quantize(CENT):f}"
 
 
 def detail_record_filter(

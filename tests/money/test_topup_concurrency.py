@@ -11,6 +11,7 @@ from decimal import Decimal
 from bot.access import AccessControl, Policy
 from bot.approvals import Approvals, TopupState
 from bot.store import Store
+from formatting.approvals import outcome_text
 from tests.money.conftest import (
     ADMIN,
     FINANCE,
@@ -47,7 +48,7 @@ async def test_twenty_concurrent_approvals_make_exactly_one_payment(
     assert winner.request.state is S.SUCCEEDED
     approver = winner.request.decided_by
     for late in (o for o in outcomes if not o.changed):
-        assert late.message.startswith(f"Approved by <@{approver}>")
+        assert outcome_text(late).startswith(f"Approved by <@{approver}>")
     final = await instances[1].get(request.id)
     assert final is not None and final.state is S.SUCCEEDED and final.transaction_id == "txn_1"
     steps = Counter(t.to_state for t in await instances[1].history(request.id))
@@ -69,5 +70,5 @@ async def test_racing_approvals_of_different_requests_stay_within_the_daily_limi
     assert sum(payments.sent) == Decimal("900.00")  # a fourth 300 would pass the 1000 limit
     assert Counter(o.request.state for o in outcomes) == {S.SUCCEEDED: 3, S.PENDING: 2}
     for refused in (o for o in outcomes if not o.changed):
-        assert refused.message.startswith("Not approved: $300.00 would bring")
+        assert outcome_text(refused).startswith("Not approved: $300.00 would bring")
     assert await instances[0].daily_used() == Decimal("900.00")

@@ -25,6 +25,7 @@ from bot.audit_trail import AuditTrail
 from bot.models import PaymentResult
 from bot.outbox import Delivery, Outbox
 from bot.store import Store
+from formatting.approvals import outcome_text, refusal_text
 from tests.money.conftest import (
     ADMIN,
     FINANCE,
@@ -67,7 +68,7 @@ async def test_who_cannot_request_gets_the_reason_and_nothing_is_stored(
 ) -> None:
     with pytest.raises(AccessDenied) as caught:
         await approvals.request(user, "50")
-    assert caught.value.user_message.startswith("You cannot request top-ups")
+    assert refusal_text(caught.value.refused).startswith("You cannot request top-ups")
     assert caught.value.decision.permission is Permission.REQUEST_TOPUP
     [record] = await audit.recent()
     assert (record.actor, record.action, record.result) == (user, "denied: request_topup", "denied")
@@ -76,13 +77,17 @@ async def test_who_cannot_request_gets_the_reason_and_nothing_is_stored(
 
 @pytest.mark.parametrize("text", ["0", "-5", "12.345", "abc", "", "NaN", "Infinity", "1e12", "$"])
 def test_bad_amounts_are_refused(text: str) -> None:
-    with pytest.raises(InvalidAmount, match="is not an amount|more than two decimals|No amount given"):
+    with pytest.raises(InvalidAmount) as caught:
         parse_amount(text)
+    assert re.search(
+        "is not an amount|more than two decimals|No amount given", refusal_text(caught.value.refused)
+    )
 
 
 async def test_a_bad_amount_stores_nothing(approvals: Approvals, audit: AuditTrail) -> None:
-    with pytest.raises(InvalidAmount, match='12.345" has more than two decimals'):
+    with pytest.raises(InvalidAmount) as caught:
         await approvals.request(REQUESTER, "12.345")
+    assert refusal_text(caught.value.refused).startswith('"12.345" has more than two decimals')
     assert await audit.recent() == []
 
 
@@ -104,7 +109,7 @@ async def test_approve_pays_once_and_records_the_result(approvals: Approvals, pa
         "settled",
         Decimal("742.10"),
     )
-    assert outcome.message == (
+    assert outcome_text(outcome) == (
         "Approved by <@U0GFIN> and paid: $120.50, transaction txn_1 (settled). New balance: $742.10."
     )
     assert payments.sent == [Decimal("120.50")]
@@ -117,7 +122,7 @@ async def test_approve_pays_once_and_records_the_result(approvals: Approvals, pa
     # a second click on the old card, by the same person or another: what happened, no second payment
     for clicker in (GROUP_FINANCE, FINANCE_2):
         again = await approvals.approve(request.id, clicker, payments.ok)
-        assert not again.changed and again.message.startswith("Approved by <@U0GFIN> and paid: $120.50")
+        assert not again.changed and outcome_text(again).startswith("Approved by <@U0GFIN> and paid: $120.50")
     late_deny = await approvals.deny(request.id, FINANCE_2, "too late")
     assert not late_deny.changed and late_deny.request.state is S.SUCCEEDED
     assert payments.sent == [Decimal("120.50")]
@@ -129,12 +134,12 @@ async def test_four_eyes_the_requester_cannot_approve(
     own = await approvals.request(ADMIN, "80")  # admin may request and approve, but never both on one
     outcome = await approvals.approve(own.id, ADMIN, payments.ok)
     assert not outcome.changed and outcome.request.state is S.PENDING
-    assert "someone else in finance must approve it" in outcome.message
+    assert "someone else in finance must approve it" in outcome_text(outcome)
     assert (await audit.recent(1))[0].detail == "four eyes: own request"
 
     mine = await approvals.request(REQUESTER, "80")
     refused = await approvals.approve(mine.id, REQUESTER, payments.ok)  # not finance at all
-    assert not refused.changed and refused.message.startswith("You cannot approve or deny top-ups")
+    assert not refused.changed and outcome_text(refused).startswith("You cannot approve or deny top-ups")
     assert payments.sent == []
     assert (await approvals.approve(own.id, FINANCE, payments.ok)).request.state is S.SUCCEEDED
 
@@ -147,7 +152,7 @@ async def test_a_viewer_cannot_approve_deny_or_edit(
     deny = await approvals.deny(request.id, VIEWER, "no")
     for outcome in (approve, deny):
         assert not outcome.changed
-        assert outcome.message.startswith(
+        assert outcome_text(outcome).startswith(
             "You cannot approve or deny top-ups: that needs the finance or admin role"
         )
     assert not (await access.check(VIEWER, Permission.CHANGE_AUTORECHARGE)).allowed
@@ -178,7 +183,7 @@ async def test_payment_failures_are_recorded_and_never_retried(
         assert not again.changed and again.request.state is state
     assert payments.sent == [Decimal("200.00")]  # one attempt, whatever happened
     expected = "A new request is needed." if state is S.FAILED else "Do not pay again: finance must check"
-    assert expected in again.message
+    assert expected in outcome_text(again)
     assert payments.keys == [request.id]  # the request's id is the payment's Idempotency-Key
 
 
@@ -211,7 +216,7 @@ async def test_a_click_during_the_payment_hears_it_is_being_sent_and_a_stop_mid_
     await sending.wait()
     second = await approvals.approve(request.id, FINANCE_2, hangs)
     assert not second.changed and second.request.state is S.EXECUTING
-    assert second.message == "Approved by <@U0FIN1>; the payment of $70.00 is being sent."
+    assert outcome_text(second) == "Approved by <@U0FIN1>; the payment of $70.00 is being sent."
 
     first.cancel()  # the bot is stopped while waiting for Telnyx
     with pytest.raises(asyncio.CancelledError):
@@ -224,10 +229,14 @@ async def test_a_click_during_the_payment_hears_it_is_being_sent_and_a_stop_mid_
 
 async def test_deny_needs_a_reason_and_ends_the_request(approvals: Approvals, payments: Payments) -> None:
     request = await approvals.request(REQUESTER, "300")
-    with pytest.raises(InvalidReason, match="Give a reason"):
+    with pytest.raises(InvalidReason) as missing:
         await approvals.deny(request.id, FINANCE, "   ")
-    with pytest.raises(InvalidReason, match="too long"):
+    assert (
+        refusal_text(missing.value.refused) == "Give a reason for denying the top-up: the requester sees it."
+    )
+    with pytest.raises(InvalidReason) as too_long:
         await approvals.deny(request.id, FINANCE, "x" * 501)
+    assert refusal_text(too_long.value.refused) == "The reason is too long: at most 500 characters."
     assert (await approvals.get(request.id)).state is S.PENDING  # type: ignore[union-attr]
 
     outcome = await approvals.deny(request.id, FINANCE, "Budget is frozen until April")
@@ -237,9 +246,9 @@ async def test_deny_needs_a_reason_and_ends_the_request(approvals: Approvals, pa
         "Budget is frozen until April",
         FINANCE,
     )
-    assert outcome.message == "Denied by <@U0FIN1>: Budget is frozen until April"
+    assert outcome_text(outcome) == "Denied by <@U0FIN1>: Budget is frozen until April"
     late = await approvals.approve(request.id, FINANCE_2, payments.ok)
-    assert not late.changed and late.message == outcome.message
+    assert not late.changed and outcome_text(late) == outcome_text(outcome)
     assert payments.sent == []
     assert states(await approvals.history(request.id))[-1] == (S.PENDING, S.DENIED, FINANCE)
 
@@ -257,7 +266,7 @@ async def test_after_the_ttl_a_request_can_no_longer_be_approved(
     outcome = await approvals.approve(request.id, FINANCE, payments.ok)
     assert not outcome.changed and outcome.request.state is S.EXPIRED
     assert (
-        outcome.message
+        outcome_text(outcome)
         == "This request expired at 2025-03-04 09:00 UTC without a decision; a new request is needed."
     )
     assert payments.sent == []
@@ -305,8 +314,11 @@ async def test_unknown_ids_are_answered(approvals: Approvals, payments: Payments
         approvals.deny("nope", FINANCE, "x"),
         approvals.attach_card("nope", "C0APPROVALS", "1.2"),
     ):
-        with pytest.raises(UnknownRequest, match="No top-up request 'nope' exists"):
+        with pytest.raises(UnknownRequest) as caught:
             await call
+        assert refusal_text(caught.value.refused) == (
+            "No top-up request 'nope' exists: the card may belong to another installation."
+        )
 
 
 async def test_a_card_attached_after_the_decision_is_redrawn_then(

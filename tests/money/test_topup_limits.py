@@ -8,8 +8,10 @@ from decimal import Decimal
 import pytest
 
 from bot.access import AccessControl
-from bot.approvals import Approvals, LimitExceeded, TopupState
+from bot.approvals import Approvals, LimitExceeded, Refusal, Refused, TopupState
 from bot.audit_trail import AuditTrail
+from formatting.approvals import outcome_text, refusal_text
+from formatting.audit_trail import detail_text
 from tests.money.conftest import FINANCE, REQUESTER, Clock, Payments
 
 S = TopupState
@@ -21,9 +23,15 @@ async def test_above_the_per_topup_limit_is_refused_at_request(
     assert (await approvals.request(REQUESTER, "500.00")).state is S.PENDING
     with pytest.raises(LimitExceeded) as caught:
         await approvals.request(REQUESTER, "500.01")
-    assert caught.value.user_message == "$500.01 is above the limit of $500.00 per top-up."
+    assert caught.value.refused == Refused(
+        Refusal.OVER_MAX, amount=Decimal("500.01"), limit=Decimal("500.00")
+    )
+    assert refusal_text(caught.value.refused) == "$500.01 is above the limit of $500.00 per top-up."
     refused = (await audit.recent(1))[0]
     assert (refused.actor, refused.action, refused.result) == (REQUESTER, "topup.request", "refused")
+    # the audit record keeps the refusal as data; the audit channel shows the same sentence
+    assert Refused.from_note(refused.detail) == caught.value.refused
+    assert detail_text(refused) == "$500.01 is above the limit of $500.00 per top-up."
 
 
 async def test_the_daily_limit_counts_approved_and_unknown_but_not_failed_or_pending(
@@ -40,7 +48,7 @@ async def test_the_daily_limit_counts_approved_and_unknown_but_not_failed_or_pen
 
     with pytest.raises(LimitExceeded) as caught:
         await approvals.request(REQUESTER, "300.01")
-    assert caught.value.user_message == (
+    assert refusal_text(caught.value.refused) == (
         "$300.01 would bring the top-ups approved in the last 24 hours to $1,000.01, above the daily limit "
         "of $1,000.00 ($700.00 already approved)."
     )
@@ -53,7 +61,7 @@ async def test_the_daily_limit_is_checked_again_at_approval(approvals: Approvals
     assert (await approvals.approve(second.id, FINANCE, payments.ok)).changed
     outcome = await approvals.approve(third.id, FINANCE, payments.ok)
     assert not outcome.changed and outcome.request.state is S.PENDING
-    assert outcome.message == (
+    assert outcome_text(outcome) == (
         "Not approved: $200.00 would bring the top-ups approved in the last 24 hours to $1,100.00, above the "
         "daily limit of $1,000.00 ($900.00 already approved). The request stays pending."
     )
@@ -81,7 +89,7 @@ async def test_a_lower_limit_set_after_the_request_applies_at_approval(
     access.policy = dataclasses.replace(access.policy, max_topup=Decimal("250.00"))
     outcome = await approvals.approve(request.id, FINANCE, payments.ok)
     assert not outcome.changed and outcome.request.state is S.PENDING
-    assert outcome.message == (
+    assert outcome_text(outcome) == (
         "Not approved: $300.00 is above the limit of $250.00 per top-up. The request stays pending."
     )
     assert payments.sent == []

@@ -1,0 +1,112 @@
+"""The top-up flow's words: every refusal and outcome the core returns as data, said in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from bot.approvals import Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
+from bot.audit_trail import AuditRecord
+from formatting.approvals import APPROVE_OWN, CLOSE_OWN, outcome_text, refusal_text, status_text
+from formatting.audit_trail import audit_record_blocks, detail_text
+
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+PENDING = TopupRequest("r1", Decimal("200.00"), "USD", "", "U0REQ", TopupState.PENDING, T0, T0.replace(day=4))
+D = Decimal
+
+SAID = [
+    (
+        Refused(Refusal.NOT_ALLOWED, said="You cannot approve or deny top-ups."),
+        "You cannot approve or deny top-ups.",
+    ),
+    (Refused(Refusal.INVALID_AMOUNT, said='"abc" is not an amount.'), '"abc" is not an amount.'),
+    (Refused(Refusal.REASON_MISSING), "Give a reason for denying the top-up: the requester sees it."),
+    (Refused(Refusal.REASON_TOO_LONG, count=500), "The reason is too long: at most 500 characters."),
+    (
+        Refused(Refusal.OVER_MAX, amount=D("1500.00"), limit=D("1000.00")),
+        "$1,500.00 is above the limit of $1,000.00 per top-up.",
+    ),
+    (
+        Refused(Refusal.DAILY_LIMIT, amount=D("300.01"), limit=D("1000.00"), used=D("700.00")),
+        "$300.01 would bring the top-ups approved in the last 24 hours to $1,000.01, above the daily limit of "
+        "$1,000.00 ($700.00 already approved).",
+    ),
+    (
+        Refused(Refusal.TOO_MANY_PENDING, count=1),
+        "You already have 1 top-up request waiting for finance, the most the access policy allows. Wait for "
+        "a decision (or ask finance to deny one) before asking again.",
+    ),
+    (
+        Refused(Refusal.TOO_MANY_PENDING, count=3),
+        "You already have 3 top-up requests waiting for finance, the most the access policy allows. Wait for "
+        "a decision (or ask finance to deny one) before asking again.",
+    ),
+    (
+        Refused(Refusal.UNKNOWN_REQUEST, subject="x" * 64),
+        f"No top-up request {'x' * 40!r} exists: the card may belong to another installation.",
+    ),
+    (Refused(Refusal.FOUR_EYES), APPROVE_OWN),
+    (Refused(Refusal.FOUR_EYES_CLOSE), CLOSE_OWN),
+]
+
+
+@pytest.mark.parametrize(("refused", "words"), SAID)
+def test_each_refusal_in_words(refused: Refused, words: str) -> None:
+    assert refusal_text(refused) == words
+
+
+def test_every_refusal_has_words() -> None:
+    assert {refused.refusal for refused, _ in SAID} == set(Refusal)
+
+
+@pytest.mark.parametrize("refused", [refused for refused, _ in SAID])
+def test_a_refusal_survives_the_audit_record(refused: Refused) -> None:
+    assert Refused.from_note(refused.note()) == refused
+    record = AuditRecord(1, T0, "U0REQ", "topup.request", "topup", None, None, "refused", refused.note())
+    assert detail_text(record) == refusal_text(refused)
+
+
+@pytest.mark.parametrize("detail", ["four eyes: own request", "", "42", "[]", '{"refusal": "nope"}', "{"])
+def test_other_details_are_shown_as_written(detail: str) -> None:
+    assert Refused.from_note(detail) is None
+    assert (
+        detail_text(AuditRecord(1, T0, "U0", "topup.request", "topup", None, None, "refused", detail))
+        == detail
+    )
+
+
+def test_a_refusal_in_the_audit_channel_reads_as_before() -> None:
+    refused = Refused(Refusal.OVER_MAX, amount=D("500.01"), limit=D("500.00"))
+    record = AuditRecord(7, T0, "U0REQ", "topup.request", "topup", None, None, "refused", refused.note())
+    text = audit_record_blocks(record)[0].text.text  # type: ignore[attr-defined]
+    assert text.endswith("_$500.01 is above the limit of $500.00 per top-up._")
+
+
+def test_a_limit_at_approval_leaves_the_request_pending() -> None:
+    refused = Refused(Refusal.OVER_MAX, amount=D("300.00"), limit=D("250.00"))
+    assert outcome_text(Outcome(PENDING, False, refused)) == (
+        "Not approved: $300.00 is above the limit of $250.00 per top-up. The request stays pending."
+    )
+    assert outcome_text(Outcome(PENDING, False, Refused(Refusal.FOUR_EYES))) == APPROVE_OWN
+
+
+def test_an_outcome_without_refusal_says_where_the_request_is() -> None:
+    paid = dataclasses.replace(
+        PENDING,
+        state=TopupState.SUCCEEDED,
+        decided_by="U0FIN",
+        transaction_id="txn_1",
+        processor_status="settled",
+        new_balance=D("742.10"),
+    )
+    said = "Approved by <@U0FIN> and paid: $200.00, transaction txn_1 (settled)."
+    assert outcome_text(Outcome(paid, True)) == said + " New balance: $742.10."
+    assert outcome_text(Outcome(paid, False)) == said == status_text(paid)  # a late click: no balance
+    closed = dataclasses.replace(paid, resolution=Resolution.PAID, resolved_by="U0FIN2", resolution_note="ok")
+    assert outcome_text(Outcome(closed, True)) == (
+        "Approved by <@U0FIN>; the outcome was unknown, and <@U0FIN2> confirmed it was paid: ok"
+    )
+    assert outcome_text(Outcome(PENDING, False)) == "Waiting for approval until 2025-03-04 09:00 UTC."
