@@ -61,6 +61,20 @@ class InFlight:
 
 
 @dataclass
+class SocketModeState:
+    """What the Socket Mode supervisor knows of its connection (health and metrics read it)."""
+
+    connected: bool = False
+    reconnects: int = 0  # sessions replaced after the first one
+    changed_at: float | None = None  # time.monotonic() of the last change of `connected`
+    last_envelope_at: float | None = None  # time.monotonic() of the last envelope received
+
+    def set_connected(self, connected: bool, now: float) -> None:
+        if connected != self.connected:
+            self.connected, self.changed_at = connected, now
+
+
+@dataclass
 class Services:
     settings: Settings
     telnyx: TelnyxGateway
@@ -73,6 +87,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     sandbox: bool = False  # answers say the data is the sandbox's
     inflight: InFlight = field(default_factory=InFlight)
+    socket_mode: SocketModeState | None = None  # set when the bot runs over Socket Mode
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _http: aiohttp.ClientSession | None = None
     # housekeeping run at start and every SWEEP_SECONDS while serving (expiring top-up requests, the
