@@ -121,7 +121,17 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         await serve_http(create_app(settings), args.host, args.port)
         return 0
     if settings.slack_app_token and settings.slack_bot_token:
-        await serve_socket_mode(create_app(settings), settings.slack_app_token.get_secret_value())
+        from bot.socket_mode import AppTokenRefused
+
+        try:
+            await serve_socket_mode(create_app(settings), settings.slack_app_token.get_secret_value())
+        except AppTokenRefused as refused:
+            print(
+                f"telnyx-bot: Slack refused SLACK_APP_TOKEN ({refused.error}). Create an app-level token with "
+                "the connections:write scope under Basic Information > App-Level Tokens, and set it (xapp-...).",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
         return 0
     if settings.slack_bot_token or settings.slack_app_token:
         print(

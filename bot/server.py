@@ -17,6 +17,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import services_of
+from bot.services import SocketModeState
+from bot.socket_mode import SocketModeRunner, Timing
 
 logger = logging.getLogger(__name__)
 GRACE_SECONDS = 25.0
@@ -126,22 +128,32 @@ async def serve_http(
         await svc.aclose()
 
 
-async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
-    """Connect to Slack over Socket Mode until a signal, then drain."""
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+async def serve_socket_mode(app: AsyncApp, app_token: str, *, timing: Timing | None = None) -> None:
+    """Connect to Slack over Socket Mode until a signal, then drain (see bot/socket_mode.py).
 
+    Raises AppTokenRefused when Slack refuses the app-level token.
+    """
     svc = services_of(app)
     await svc.start()
-    handler = AsyncSocketModeHandler(app, app_token)
+    state = svc.socket_mode = SocketModeState()
+    runner = SocketModeRunner(app, app_token, state, api_url=svc.settings.slack_api_url, timing=timing)
+    stop = asyncio.Event()
     freeze_startup_heap()
+    running = asyncio.create_task(runner.run(stop), name="socket-mode")
+    signalled = asyncio.create_task(wait_for_signal(), name="signals")
     try:
-        await handler.connect_async()
-        logger.info("Socket Mode: connected")
-        await wait_for_signal()
+        await asyncio.wait({running, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if running.done():
+            running.result()  # AppTokenRefused (or a bug) ends the bot
+            return
         logger.info("shutting down: closing the socket, draining in-flight requests")
-        await handler.disconnect_async()
+        stop.set()
+        await running
         if not await svc.inflight.wait_idle(GRACE_SECONDS):
             logger.warning("shutdown: %d listener(s) still running", svc.inflight.count)
     finally:
-        await handler.close_async()
+        stop.set()
+        for task in (running, signalled):
+            task.cancel()
+        await asyncio.gather(running, signalled, return_exceptions=True)
         await svc.aclose()
