@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -46,6 +46,7 @@ def build_services(
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
     from bot.outbox import Outbox
+    from bot.runway import BalanceHistory
     from bot.store import Store
     from bot.telnyx_client import TelnyxGateway
 
@@ -60,7 +61,9 @@ def build_services(
     approvals = Approvals(
         store, access, now=clock, audit=audit, outbox=outbox, payment_deadline=settings.telnyx_timeout
     )
+    history = BalanceHistory(store, every=timedelta(seconds=settings.scheduler_tick_seconds), now=clock)
     return Services(
+        history=history,
         settings=settings,
         telnyx=gateway,
         policy=policy,

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     export_concurrency: int = Field(
         4, ge=1, le=16, description="pages fetched at once by a CSV export, 1 to 16", examples=["4"]
     )
+    scheduler_tick_seconds: int = Field(
+        600,
+        ge=1,
+        le=86_400,
+        description="seconds between the bot's own rounds (a balance snapshot for the runway), 1 to 86400",
+        examples=["600"],
+    )
 
     @property
     def has_slack(self) -> bool:

@@ -10,11 +10,16 @@ instead (`from_charges`). Every forecast says what it rests on (`basis`) and how
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
+
+from sqlalchemy import delete, func, select
+
+from bot.models import Balance
+from bot.store import BalanceSnapshotRow, Store
 
 WINDOW = timedelta(days=7)
 MIN_HISTORY = timedelta(days=1)
@@ -156,3 +161,40 @@ def sparkline(snapshots: Sequence[Snapshot], today: date, days: int = SPARK_DAYS
         else:
             out.append(SPARKS[int((value - low) / span * (len(SPARKS) - 1))])
     return "".join(out)
+
+
+class BalanceHistory:
+    """The balance snapshots in the database: one every `every` at most, kept for KEEP."""
+
+    KEEP = timedelta(days=30)
+
+    def __init__(self, store: Store, *, every: timedelta, now: Callable[[], datetime]) -> None:
+        self._store, self._every, self._now = store, every, now
+
+    async def record(self, balance: Balance) -> bool:
+        """Store a snapshot unless the latest is younger than `every` (another instance took it)."""
+        now = self._now()
+        async with self._store.transaction() as session:
+            latest = await session.scalar(select(func.max(BalanceSnapshotRow.at)))
+            if latest is not None and now - latest < self._every:
+                return False
+            session.add(
+                BalanceSnapshotRow(
+                    at=now,
+                    balance=balance.balance,
+                    available_credit=balance.available_credit,
+                    currency=balance.currency,
+                )
+            )
+            await session.execute(delete(BalanceSnapshotRow).where(BalanceSnapshotRow.at < now - self.KEEP))
+        return True
+
+    async def since(self, start: datetime) -> list[Snapshot]:
+        """Snapshots from `start` on, oldest first."""
+        async with self._store.transaction() as session:
+            rows = await session.execute(
+                select(BalanceSnapshotRow.at, BalanceSnapshotRow.balance)
+                .where(BalanceSnapshotRow.at >= start)
+                .order_by(BalanceSnapshotRow.at)
+            )
+            return [Snapshot(at, balance) for at, balance in rows]

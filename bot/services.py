@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
     from bot.outbox import Outbox
+    from bot.runway import BalanceHistory
     from bot.store import Store
     from bot.telnyx_client import TelnyxGateway
 
@@ -88,6 +89,7 @@ class Services:
     sandbox: bool = False  # answers say the data is the sandbox's
     inflight: InFlight = field(default_factory=InFlight)
     socket_mode: SocketModeState | None = None  # set when the bot runs over Socket Mode
+    history: BalanceHistory | None = None  # the balance snapshots the runway reads
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _http: aiohttp.ClientSession | None = None
     # housekeeping run at start and every SWEEP_SECONDS while serving (expiring top-up requests, the

@@ -25,6 +25,7 @@ from handlers import (
     charges,
     command,
     invoices,
+    runway,
     share,
     tags,
     topup,
@@ -38,7 +39,20 @@ from handlers.subcommand import Subcommand
 
 logger = logging.getLogger(__name__)
 
-FAMILIES = (balance, invoices, tags, charges, usage, audit, webhooks, autorecharge, topup, whoami, trail)
+FAMILIES = (
+    balance,
+    runway,
+    invoices,
+    tags,
+    charges,
+    usage,
+    audit,
+    webhooks,
+    autorecharge,
+    topup,
+    whoami,
+    trail,
+)
 SUBCOMMANDS: dict[str, Subcommand] = {sub.name: sub for family in FAMILIES for sub in family.SUBCOMMANDS}
 SORRY = "Something went wrong on the bot's side. It has been logged; please try again in a minute."
 

@@ -15,6 +15,7 @@ from bot.store.database import (
 )
 from bot.store.tables import (
     AuditRow,
+    BalanceSnapshotRow,
     Base,
     LockRow,
     Money,
@@ -31,6 +32,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AuditRow",
+    "BalanceSnapshotRow",
     "Base",
     "LockRow",
     "Money",

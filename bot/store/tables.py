@@ -125,6 +125,18 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class BalanceSnapshotRow(Base):
+    """The account's balance at a moment: the history the runway forecast reads (bot/runway.py)."""
+
+    __tablename__ = "balance_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    balance: Mapped[Decimal] = mapped_column(Money)
+    available_credit: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(8))
+
+
 class OutboxRow(Base):
     """One Slack side effect of a state change, written in the change's transaction (see bot/outbox.py).
 

@@ -1,0 +1,72 @@
+"""`/telnyx runway`: how long the available credit lasts at the current pace (issue 14, first part)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from bot.errors import TelnyxError
+from bot.parsing import Parsed
+from bot.runway import SPARK_DAYS, WINDOW, daily_spend, from_charges, recharges, runway, sparkline
+from formatting.runway import runway_blocks, runway_text
+from handlers.replies import answer, services, usage_error
+from handlers.subcommand import Subcommand
+
+EXAMPLE = "/telnyx runway"
+
+
+async def run_runway(context: AsyncBoltContext, parsed: Parsed) -> None:
+    """The daily spend, when available credit reaches zero and the threshold, the sparkline, recharges."""
+    if parsed.args or parsed.options:
+        await usage_error(context, "`runway` takes no arguments", "`/telnyx runway`", EXAMPLE)
+        return
+    svc = services(context)
+    now = svc.clock()
+    fresh = await svc.telnyx.balance()
+    balance = fresh.value
+    history = await svc.history.since(now - timedelta(days=SPARK_DAYS)) if svc.history is not None else []
+    spend = daily_spend(history, now)
+    if spend is None:  # less than a day of history: Telnyx's charges of the last 7 days
+        try:
+            week = await svc.telnyx.charges_summary((now - WINDOW).date(), now.date())
+            spend = from_charges(week.totals.grand_total)
+        except TelnyxError:
+            spend = from_charges(None)
+    try:
+        prefs = (await svc.telnyx.auto_recharge_prefs()).value
+    except TelnyxError:
+        prefs = None  # the forecast stands without it
+    threshold = svc.settings.low_balance_threshold
+    forecast = runway(balance.available_credit, threshold, spend, now.date())
+    pace = None
+    if prefs is not None and prefs.enabled and prefs.recharge_amount and prefs.threshold_amount is not None:
+        pace = recharges(balance.balance, prefs.threshold_amount, prefs.recharge_amount, spend)
+    blocks = runway_blocks(
+        balance,
+        forecast,
+        threshold=threshold,
+        spark=sparkline(history, now.date()),
+        prefs=prefs,
+        recharges=pace,
+        fetched_at=fresh.fetched_at,
+        from_cache=fresh.from_cache,
+        now=now,
+    )
+    await answer(context, runway_text(balance, forecast), blocks, share="runway")
+
+
+SUBCOMMANDS = (
+    Subcommand(
+        "runway",
+        "/telnyx runway",
+        "How long the available credit lasts at the current pace: daily spend, the date it runs out, the "
+        "last 14 days, and what auto-recharge will do.",
+        EXAMPLE,
+        run_runway,
+    ),
+)
+
+
+def register(app: AsyncApp) -> None:
+    """No buttons."""
