@@ -99,6 +99,8 @@ class Services:
     _stop_sweeping: asyncio.Event = field(default_factory=asyncio.Event)
     # a burst of the same usage query walks the records for its stats once
     flights: TTLCache = field(default_factory=lambda: TTLCache(0))
+    # the runway's daily spend, computed once a minute for every reader
+    forecasts: TTLCache = field(default_factory=lambda: TTLCache(60))
 
     def http(self) -> aiohttp.ClientSession:
         """One pooled HTTP session for response_url posts (Bolt's respond opens a new one per reply)."""

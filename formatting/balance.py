@@ -29,10 +29,12 @@ def balance_blocks(
     sandbox: bool = False,
     now: datetime | None = None,
     can_request: bool = True,
+    runway: tuple[str, str] | None = None,
 ) -> list[Block]:
     """Balance, available credit, credit limit and pending, a warning when low, top-up and refresh buttons.
 
     `can_request`: the person who sees it may ask for a top-up (no button they cannot use otherwise).
+    `runway`: (the runway line, what its forecast rests on), from formatting.runway.
     """
     cur = balance.currency
     blocks: list[Block] = [
@@ -47,6 +49,9 @@ def balance_blocks(
             ]
         ),
     ]
+    if runway is not None:
+        blocks.append(section(runway[0]))
+        blocks.append(context(f"Runway forecast {runway[1]}. `/telnyx runway` for the details."))
     if is_low(balance, low_threshold):
         blocks.append(
             section(

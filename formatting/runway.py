@@ -42,6 +42,16 @@ def _next_recharge(days: Decimal | None) -> str:
     return f"Next recharge in about {days} days."
 
 
+def runway_line(balance: Balance, runway: Runway, spark: str) -> str:
+    """One line for the balance answer: how long the credit lasts, the pace, the last 14 days."""
+    cur = balance.currency
+    line = (
+        f"*Runway:* available credit reaches zero {_when(runway.days_to_zero, runway.zero_on)}, at "
+        f"{money(runway.spend.per_day, cur)} a day"
+    )
+    return line + (f" · last {SPARK_DAYS} days `{spark}`" if spark.strip() else "")
+
+
 def runway_text(balance: Balance, runway: Runway) -> str:
     """Plain fallback."""
     cur = balance.currency

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import ids
 from bot.access import Permission
 from bot.parsing import Parsed
+from bot.runway import runway, sparkline
 from formatting.balance import balance_blocks, balance_text
+from formatting.runway import basis_text, runway_line
 from handlers.access import check, require
 from handlers.replies import SHARED_BY, answer, services, usage_error
+from handlers.runway import pace
 from handlers.subcommand import Subcommand
 
 
@@ -19,7 +24,10 @@ async def run_balance(context: AsyncBoltContext, parsed: Parsed, *, replace: boo
         await usage_error(context, "`balance` takes no arguments", "`/telnyx balance`", "/telnyx balance")
         return
     svc = services(context)
-    fresh = await svc.telnyx.balance()
+    fresh, (spend, history) = await asyncio.gather(svc.telnyx.balance(), pace(svc))
+    now = svc.clock()
+    forecast = runway(fresh.value.available_credit, svc.settings.low_balance_threshold, spend, now.date())
+    line = runway_line(fresh.value, forecast, sparkline(history, now.date()))
     # Request top-up only for someone who may use it; a copy shared in the channel shows it to nobody
     mine = context.get(SHARED_BY) is None
     can_request = mine and (await check(context, Permission.REQUEST_TOPUP)).allowed
@@ -28,8 +36,9 @@ async def run_balance(context: AsyncBoltContext, parsed: Parsed, *, replace: boo
         low_threshold=svc.settings.low_balance_threshold,
         fetched_at=fresh.fetched_at,
         from_cache=fresh.from_cache,
-        now=svc.clock(),
+        now=now,
         can_request=can_request,
+        runway=(line, basis_text(forecast)),
     )
     await answer(context, balance_text(fresh.value), blocks, share="balance", replace=replace)
 

@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.errors import TelnyxError
 from bot.parsing import Parsed
-from bot.runway import SPARK_DAYS, WINDOW, daily_spend, from_charges, recharges, runway, sparkline
+from bot.runway import (
+    SPARK_DAYS,
+    WINDOW,
+    Snapshot,
+    Spend,
+    daily_spend,
+    from_charges,
+    recharges,
+    runway,
+    sparkline,
+)
+from bot.services import Services
 from formatting.runway import runway_blocks, runway_text
 from handlers.replies import answer, services, usage_error
 from handlers.subcommand import Subcommand
 
 EXAMPLE = "/telnyx runway"
+
+
+async def _pace(svc: Services) -> tuple[Spend, list[Snapshot]]:
+    now = svc.clock()
+    history = await svc.history.since(now - timedelta(days=SPARK_DAYS)) if svc.history is not None else []
+    spend = daily_spend(history, now)
+    if spend is None:  # less than a day of history: Telnyx's charges of the last 7 days
+        try:
+            week = await svc.telnyx.charges_summary((now - WINDOW).date(), now.date())
+            spend = from_charges(week.totals.grand_total)
+        except TelnyxError:
+            spend = from_charges(None)
+    return spend, history
+
+
+async def pace(svc: Services) -> tuple[Spend, list[Snapshot]]:
+    """The daily spend and the history it came from, computed once a minute for every reader (a burst of
+    `balance` commands reads the database and Telnyx's charges once)."""
+    return (await svc.forecasts.get(("runway",), lambda: _pace(svc))).value
 
 
 async def run_runway(context: AsyncBoltContext, parsed: Parsed) -> None:
@@ -23,32 +54,24 @@ async def run_runway(context: AsyncBoltContext, parsed: Parsed) -> None:
         return
     svc = services(context)
     now = svc.clock()
-    fresh = await svc.telnyx.balance()
+    fresh, (spend, history) = await asyncio.gather(svc.telnyx.balance(), pace(svc))
     balance = fresh.value
-    history = await svc.history.since(now - timedelta(days=SPARK_DAYS)) if svc.history is not None else []
-    spend = daily_spend(history, now)
-    if spend is None:  # less than a day of history: Telnyx's charges of the last 7 days
-        try:
-            week = await svc.telnyx.charges_summary((now - WINDOW).date(), now.date())
-            spend = from_charges(week.totals.grand_total)
-        except TelnyxError:
-            spend = from_charges(None)
     try:
         prefs = (await svc.telnyx.auto_recharge_prefs()).value
     except TelnyxError:
         prefs = None  # the forecast stands without it
     threshold = svc.settings.low_balance_threshold
     forecast = runway(balance.available_credit, threshold, spend, now.date())
-    pace = None
+    recharging = None
     if prefs is not None and prefs.enabled and prefs.recharge_amount and prefs.threshold_amount is not None:
-        pace = recharges(balance.balance, prefs.threshold_amount, prefs.recharge_amount, spend)
+        recharging = recharges(balance.balance, prefs.threshold_amount, prefs.recharge_amount, spend)
     blocks = runway_blocks(
         balance,
         forecast,
         threshold=threshold,
         spark=sparkline(history, now.date()),
         prefs=prefs,
-        recharges=pace,
+        recharges=recharging,
         fetched_at=fresh.fetched_at,
         from_cache=fresh.from_cache,
         now=now,

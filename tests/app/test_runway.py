@@ -59,3 +59,13 @@ async def test_the_scheduler_takes_a_snapshot_a_tick_after_start_and_then_every_
     await snapshot()  # same moment: not due again
     history = await bot.svc.history.since(NOW - timedelta(days=1))
     assert [s.balance for s in history] == [bot.sandbox.state.balance]
+
+
+async def test_the_balance_answer_carries_the_runway_and_a_burst_computes_it_once(bot):
+    await _history(bot, Decimal("120"), 3)
+    answers = [await bot.command("balance", user=user) for user in ("U0ALICE", "U0VIEWER", "U0REQUEST")]
+    for [answer] in answers:
+        text = text_of([answer])
+        assert "Runway:" in text and "at $120.00 a day" in text and "last 14 days" in text
+        assert "3.0 days of the bot's own balance history" in text
+    assert bot.sandbox.request_count("/v2/charges_summary") == 0  # the history was enough
