@@ -16,6 +16,7 @@ import aiohttp
 
 from bot.cache import TTLCache
 from bot.config import Settings
+from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.access import AccessControl, Policy
@@ -88,6 +89,7 @@ class Services:
     sandbox: bool = False  # answers say the data is the sandbox's
     inflight: InFlight = field(default_factory=InFlight)
     socket_mode: SocketModeState | None = None  # set when the bot runs over Socket Mode
+    metrics: Metrics = field(default_factory=Metrics)  # this instance's registry (GET /metrics)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _http: aiohttp.ClientSession | None = None
     # housekeeping run at start and every SWEEP_SECONDS while serving (expiring top-up requests, the

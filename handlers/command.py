@@ -9,13 +9,17 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import ids, replay
+from bot.errors import TelnyxError
+from bot.metrics import CommandOutcome
 from bot.parsing import UsageError, parse
 from formatting.help import HelpEntry, help_blocks, help_text, unknown_command_blocks, usage_error_blocks
 from handlers.access import allowed
+from handlers.outcome import outcome_of
 from handlers.replies import TRIGGER, answer, services
 from handlers.subcommand import Subcommand
 
 logger = logging.getLogger(__name__)
+UNKNOWN = "unknown"  # the metrics' subcommand for a command line that names none of them (never the text)
 
 
 def help_entries(subcommands: dict[str, Subcommand]) -> list[HelpEntry]:
@@ -30,8 +34,10 @@ def listener(subcommands: dict[str, Subcommand]) -> Any:
     async def handle_command(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """Route `/telnyx <text>` to its subcommand."""
         await ack()
+        metrics = services(context).metrics
         parsed = parse(body.get("text") or "")
         if isinstance(parsed, UsageError):
+            metrics.command(UNKNOWN, CommandOutcome.USAGE_ERROR)
             await answer(
                 context,
                 f"That command could not be read: {parsed.problem}.",
@@ -41,11 +47,13 @@ def listener(subcommands: dict[str, Subcommand]) -> Any:
             )
             return
         if parsed.name in ("", "help"):
+            metrics.command("help", CommandOutcome.ANSWERED)
             entries = help_entries(subcommands)
             await answer(context, help_text(entries), help_blocks(entries))
             return
         sub = subcommands.get(parsed.name)
         if sub is None:
+            metrics.command(UNKNOWN, CommandOutcome.USAGE_ERROR)
             close = difflib.get_close_matches(parsed.name, [*subcommands, "help"], n=1, cutoff=0.5)
             suggestion = close[0] if close else None
             await answer(
@@ -61,10 +69,19 @@ def listener(subcommands: dict[str, Subcommand]) -> Any:
             logger.warning(
                 "ignored a replayed /telnyx %s (trigger %s already handled)", sub.name, trigger[:24]
             )
-            return
+            return  # not counted: the command it repeats was
         if sub.permission is not None and not await allowed(context, sub.permission, f"/telnyx {sub.name}"):
+            metrics.command(sub.name, CommandOutcome.DENIED)
             return
-        await sub.run(context, parsed)
+        try:
+            await sub.run(context, parsed)
+        except TelnyxError:
+            metrics.command(sub.name, CommandOutcome.TELNYX_ERROR)
+            raise
+        except Exception:
+            metrics.command(sub.name, CommandOutcome.ERROR)
+            raise
+        metrics.command(sub.name, outcome_of(context))
 
     return handle_command
 

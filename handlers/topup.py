@@ -29,6 +29,7 @@ from bot.approvals import (
     TopupState,
     parse_amount,
 )
+from bot.metrics import CommandOutcome
 from bot.models import Balance
 from bot.parsing import Parsed
 from bot.services import Services
@@ -46,6 +47,7 @@ from formatting.topup import (
 )
 from handlers.access import require
 from handlers.deliveries import card_of
+from handlers.outcome import note
 from handlers.replies import (
     TRIGGER,
     action_value,
@@ -71,12 +73,15 @@ async def create_request(context: AsyncBoltContext, amount: str, reason: str) ->
     try:
         request = await services(context).approvals.request(user(context), amount, reason)
     except AccessDenied as err:
+        note(context, CommandOutcome.DENIED)
         await answer(context, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
         return
     except TooManyPending as err:
+        note(context, CommandOutcome.DENIED)
         await answer(context, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     except TopupError as err:
+        note(context, CommandOutcome.USAGE_ERROR)
         accepted = f"USD with at most two decimals, up to {money(services(context).policy.max_topup)} and the daily limit"
         await answer(
             context,
