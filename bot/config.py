@@ -95,6 +95,18 @@ class Settings(BaseSettings):
         None, description="path to the access policy TOML file", examples=["access.example.toml"]
     )
     log_level: LogLevel = Field("INFO", description="one of " + ", ".join(LOG_LEVELS), examples=["INFO"])
+    health_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Socket Mode: the port serving /healthz, /readyz and /metrics, 0 to 65535 (0: any free one)",
+        examples=["8080"],
+    )
+    health_host: str = Field(
+        "127.0.0.1",
+        description="Socket Mode: the address HEALTH_PORT listens on",
+        examples=["0.0.0.0"],
+    )
     cache_ttl_seconds: float = Field(
         10.0,
         ge=0,

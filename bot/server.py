@@ -1,4 +1,5 @@
-"""Running the app: HTTP mode (`POST /slack/events`, `GET /healthz`) or Socket Mode, with a clean shutdown.
+"""Running the app: HTTP mode (`POST /slack/events`, the probes and /metrics) or Socket Mode, with a clean
+shutdown. Socket Mode serves the probes and /metrics on HEALTH_PORT when it is set (bot/probes.py).
 
 On SIGTERM/SIGINT the server stops taking requests, waits for the listeners still working after their
 ack (exports, payments) up to a grace period, then closes the pools and returns (exit code 0).
@@ -17,6 +18,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import services_of
+from bot.probes import HealthServer, probe_routes, start_health_server
 
 logger = logging.getLogger(__name__)
 GRACE_SECONDS = 25.0
@@ -30,12 +32,9 @@ def make_web_app(app: AsyncApp) -> web.Application:
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", events)
-    web_app.router.add_get("/healthz", healthz)
+    web_app.add_routes(probe_routes(app))  # GET /healthz, /readyz, /metrics
     return web_app
 
 
@@ -130,11 +129,16 @@ async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
     """Connect to Slack over Socket Mode until a signal, then drain."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    from bot.slack_requests import note_envelope
+
     svc = services_of(app)
     await svc.start()
     handler = AsyncSocketModeHandler(app, app_token)
+    handler.client.message_listeners.append(note_envelope)  # logs name the envelope; acks are timed
+    health: HealthServer | None = None
     freeze_startup_heap()
     try:
+        health = await start_health_server(app)  # /healthz, /readyz, /metrics on HEALTH_PORT, if set
         await handler.connect_async()
         logger.info("Socket Mode: connected")
         await wait_for_signal()
@@ -144,4 +148,6 @@ async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
             logger.warning("shutdown: %d listener(s) still running", svc.inflight.count)
     finally:
         await handler.close_async()
+        if health is not None:
+            await health.stop()
         await svc.aclose()
