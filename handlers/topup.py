@@ -29,6 +29,7 @@ from bot.approvals import (
     TopupState,
     parse_amount,
 )
+from bot.logs import bind_topup
 from bot.metrics import CommandOutcome
 from bot.models import Balance
 from bot.parsing import Parsed
@@ -89,6 +90,7 @@ async def create_request(context: AsyncBoltContext, amount: str, reason: str) ->
             usage_error_blocks(refusal_text(err.refused), accepted, EXAMPLE),
         )
         return
+    bind_topup(request.id)
     channel = services(context).policy.approvals_channel or ""
     text, blocks = await card_of(services(context), request)
     try:
@@ -156,6 +158,7 @@ async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
     """Approve: access, four eyes, expiry and limits checked now, then compare-and-set and one payment."""
     await ack()
     svc, request_id = services(context), action_value(body)
+    bind_topup(request_id)
 
     async def read_balance() -> Balance:
         return (await svc.telnyx.balance()).value  # the gateway dropped the cached one when it paid
@@ -174,6 +177,7 @@ async def handle_deny_button(ack: AsyncAck, body: dict[str, Any], context: Async
     """Deny: ask for the reason in a modal (or say what already happened)."""
     await ack()
     request_id = action_value(body)
+    bind_topup(request_id)
     request = await services(context).approvals.get(request_id[:64])
     if request is None:
         message = "That top-up request does not exist (the card may belong to another installation)."
@@ -199,6 +203,7 @@ async def handle_deny_submit(ack: AsyncAck, body: dict[str, Any], context: Async
         return
     await ack()
     meta = modal_metadata(body)
+    bind_topup(str(meta.get("id", "")))
     try:
         outcome = await services(context).approvals.deny(str(meta.get("id", ""))[:64], user(context), reason)
     except TopupError as err:
@@ -211,6 +216,7 @@ async def handle_resolve_button(ack: AsyncAck, body: dict[str, Any], context: As
     """Paid / Not charged on an unknown outcome: ask for the note in a modal."""
     await ack()
     request_id = action_value(body)
+    bind_topup(request_id)
     action = str((body.get("actions") or [{}])[0].get("action_id") or "")
     request = await services(context).approvals.get(request_id[:64])
     if request is None:
@@ -244,6 +250,7 @@ async def handle_resolve_submit(ack: AsyncAck, body: dict[str, Any], context: As
         return
     await ack()
     meta = modal_metadata(body)
+    bind_topup(str(meta.get("id", "")))
     try:
         resolution = Resolution(str(meta.get("r", "")))
         outcome = await services(context).approvals.resolve(
