@@ -183,3 +183,31 @@ async def test_metrics_of_one_app_are_not_another_apps(tmp_path):
         await first.command("help")
         assert value(await scrape(first), "telnyx_bot_commands_total", subcommand="help", outcome="answered")
         assert not series(await scrape(second), "telnyx_bot_commands_total")
+
+
+async def test_each_command_outcome_is_counted_under_its_subcommand(tmp_path, monkeypatch):
+    import dataclasses
+
+    import handlers
+
+    async def broken(context: Any, parsed: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(
+        handlers.SUBCOMMANDS, "whoami", dataclasses.replace(handlers.SUBCOMMANDS["whoami"], run=broken)
+    )
+    async with running_bot(tmp_path, faults={"/v2/balance": Fault(status=503)}) as bot:
+        await bot.command("help")
+        await bot.command("balanse")  # unknown: the typed name never becomes a label
+        await bot.command('topup 5 "unclosed')  # unreadable
+        await bot.command("topup 40", user=ALICE)  # a viewer may not
+        assert "unavailable" in text_of(await bot.command("balance")).lower()
+        assert "went wrong" in text_of(await bot.command("whoami"))
+        commands = series(await scrape(bot), "telnyx_bot_commands_total")
+    assert commands == {
+        frozenset({("subcommand", "help"), ("outcome", "answered")}): 1,
+        frozenset({("subcommand", "unknown"), ("outcome", "usage_error")}): 2,
+        frozenset({("subcommand", "topup"), ("outcome", "denied")}): 1,
+        frozenset({("subcommand", "balance"), ("outcome", "telnyx_error")}): 1,
+        frozenset({("subcommand", "whoami"), ("outcome", "error")}): 1,
+    }
