@@ -13,6 +13,7 @@ Reasons name the failure (a status code, a timeout, an exception's class), never
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from bot.store import utcnow
 
 if TYPE_CHECKING:
     from bot.services import Services
+
+logger = logging.getLogger(__name__)
 
 DATABASE_TIMEOUT = 2.0
 TELNYX_FRESH = 300.0
@@ -56,6 +59,7 @@ class Health:
     monotonic: Callable[[], float] = time.monotonic
     _probed: tuple[float, str | None] | None = None  # (when, None or why it failed)
     _probing: asyncio.Lock | None = None
+    _failing: frozenset[str] = frozenset()  # what the last readiness answer named, to log changes only
 
     async def readiness(self, svc: Services) -> list[Check]:
         """Run every check at once; the list is in a fixed order."""
@@ -63,7 +67,20 @@ class Health:
         if svc.socket_mode is not None:
             checks.append(self.slack(svc))
         checks += [self.telnyx(svc), self.outbox(svc)]
-        return list(await asyncio.gather(*checks))
+        results = list(await asyncio.gather(*checks))
+        self._log_change(results)
+        return results
+
+    def _log_change(self, checks: list[Check]) -> None:
+        """One line when readiness changes, not one per probe (a platform asks every few seconds)."""
+        failing = frozenset(c.name for c in checks if not c.ok)
+        if failing == self._failing:
+            return
+        self._failing = failing
+        if failing:
+            logger.warning("not ready: %s", "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok))
+        else:
+            logger.info("ready again: every check passes")
 
     async def database(self, svc: Services) -> Check:
         started = self.monotonic()

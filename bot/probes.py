@@ -38,8 +38,6 @@ def probe_routes(app: AsyncApp) -> list[web.RouteDef]:
             **({"failing": failing} if failing else {}),
             "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks},
         }
-        if failing:
-            logger.warning("not ready: %s", "; ".join(f"{f['name']}: {f['reason']}" for f in failing))
         return web.json_response(answer, status=503 if failing else 200)
 
     async def metrics(_: web.Request) -> web.Response:
