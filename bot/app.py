@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.services import Services
+from bot.slack_requests import ObservedApp
 from bot.store import utcnow
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def build_services(
     from bot.access import AccessControl, load_policy, slack_group_members
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
+    from bot.metrics import Metrics
     from bot.outbox import Outbox
     from bot.runway import BalanceHistory
     from bot.store import Store
@@ -54,12 +56,22 @@ def build_services(
     gateway = telnyx or TelnyxGateway.from_settings(settings)
     client = slack_client or make_slack_client(settings)
 
+    metrics = Metrics()
+    gateway.on_request = metrics.telnyx_request
     access = AccessControl(policy, slack_group_members(client))
     store = Store(settings.database_url)
     outbox = Outbox(store)
-    audit = AuditTrail(store, now=clock, outbox=outbox, channel=policy.audit_channel)
+    audit = AuditTrail(
+        store, now=clock, outbox=outbox, channel=policy.audit_channel, on_denial=metrics.denial
+    )
     approvals = Approvals(
-        store, access, now=clock, audit=audit, outbox=outbox, payment_deadline=settings.telnyx_timeout
+        store,
+        access,
+        now=clock,
+        audit=audit,
+        outbox=outbox,
+        payment_deadline=settings.telnyx_timeout,
+        on_payment=metrics.payment,
     )
     history = BalanceHistory(store, every=timedelta(seconds=settings.scheduler_tick_seconds), now=clock)
     return Services(
@@ -74,6 +86,7 @@ def build_services(
         outbox=outbox,
         clock=clock,
         sandbox=sandbox,
+        metrics=metrics,
     )
 
 
@@ -94,7 +107,8 @@ def create_app(
         settings, telnyx=telnyx, slack_client=client, clock=clock, sandbox=sandbox
     )
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    app = AsyncApp(
+    app = ObservedApp(  # AsyncApp, each request's log context set and its ack timed
+        metrics=svc.metrics,
         client=client,
         signing_secret=secret or "",
         # Socket Mode requests are not signed; HTTP mode always verifies (see bot/server.py).

@@ -90,11 +90,13 @@ class AuditTrail:
         now: Callable[[], datetime] = utcnow,
         outbox: Outbox | None = None,
         channel: str | None = None,
+        on_denial: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
         self._now = now
         self.outbox = outbox
         self.channel = channel
+        self._on_denial = on_denial  # hears the permission of every refusal recorded (the metrics)
 
     async def add(
         self,
@@ -170,7 +172,10 @@ class AuditTrail:
         self, actor: str, permission: str, target: str = "", detail: str = ""
     ) -> AuditRecord:
         """Record that `actor` was refused `permission` (action "denied: <permission>")."""
-        return await self.record(actor, f"denied: {permission}", target, result=DENIED, detail=detail)
+        record = await self.record(actor, f"denied: {permission}", target, result=DENIED, detail=detail)
+        if self._on_denial is not None:
+            self._on_denial(str(permission))
+        return record
 
     async def get(self, record_id: int) -> AuditRecord | None:
         """One record by id, or None."""

@@ -10,7 +10,6 @@ log line or an error message.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,6 +32,8 @@ from bot.money import NonNegativeAmount
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
+LogFormat = Literal["text", "json"]
+LOG_FORMATS: tuple[str, ...] = get_args(LogFormat)
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TELNYX_BASE_URL = "https://api.telnyx.com/v2"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///telnyx-bot.db"
@@ -95,6 +96,23 @@ class Settings(BaseSettings):
         None, description="path to the access policy TOML file", examples=["access.example.toml"]
     )
     log_level: LogLevel = Field("INFO", description="one of " + ", ".join(LOG_LEVELS), examples=["INFO"])
+    log_format: LogFormat = Field(
+        "text",
+        description="text (readable lines) or json (one JSON object per line)",
+        examples=["json"],
+    )
+    health_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Socket Mode: the port serving /healthz, /readyz and /metrics, 0 to 65535 (0: any free one)",
+        examples=["8080"],
+    )
+    health_host: str = Field(
+        "127.0.0.1",
+        description="Socket Mode: the address HEALTH_PORT listens on",
+        examples=["0.0.0.0"],
+    )
     cache_ttl_seconds: float = Field(
         10.0,
         ge=0,
@@ -217,6 +235,14 @@ class Settings(BaseSettings):
             raise _problem(f"LOG_LEVEL={level!r} is not a level. Expected {_describe('log_level')}.")
         return level
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _known_format(cls, value: Any) -> Any:
+        form = value.lower() if isinstance(value, str) else value
+        if form not in LOG_FORMATS:
+            raise _problem(f"LOG_FORMAT={form!r} is not a format. Expected {_describe('log_format')}.")
+        return form
+
 
 # name -> what it is, shown in error messages and kept in step with .env.example (a test checks)
 DOCUMENTED: dict[str, str] = {
@@ -230,11 +256,10 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Plain, timestamped logs; the level comes from LOG_LEVEL."""
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Timestamped lines or JSON (LOG_FORMAT) at LOG_LEVEL, secrets redacted (see bot/logs.py)."""
+    from bot.logs import configure
+
+    configure(settings)
 
 
 @contextmanager

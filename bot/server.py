@@ -1,4 +1,5 @@
-"""Running the app: HTTP mode (`POST /slack/events`, `GET /healthz`) or Socket Mode, with a clean shutdown.
+"""Running the app: HTTP mode (`POST /slack/events`, the probes and /metrics) or Socket Mode, with a clean
+shutdown. Socket Mode serves the probes and /metrics on HEALTH_PORT when it is set (bot/probes.py).
 
 On SIGTERM/SIGINT the server stops taking requests, waits for the listeners still working after their
 ack (exports, payments) up to a grace period, then closes the pools and returns (exit code 0).
@@ -17,6 +18,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import services_of
+from bot.probes import HealthServer, probe_routes, start_health_server
 from bot.services import SocketModeState
 from bot.socket_mode import SocketModeRunner, Timing
 
@@ -32,12 +34,9 @@ def make_web_app(app: AsyncApp) -> web.Application:
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_post("/slack/events", events)
-    web_app.router.add_get("/healthz", healthz)
+    web_app.add_routes(probe_routes(app))  # GET /healthz, /readyz, /metrics
     return web_app
 
 
@@ -138,10 +137,12 @@ async def serve_socket_mode(app: AsyncApp, app_token: str, *, timing: Timing | N
     state = svc.socket_mode = SocketModeState()
     runner = SocketModeRunner(app, app_token, state, api_url=svc.settings.slack_api_url, timing=timing)
     stop = asyncio.Event()
+    health: HealthServer | None = None
     freeze_startup_heap()
     running = asyncio.create_task(runner.run(stop), name="socket-mode")
     signalled = asyncio.create_task(wait_for_signal(), name="signals")
     try:
+        health = await start_health_server(app)  # /healthz, /readyz, /metrics on HEALTH_PORT, if set
         await asyncio.wait({running, signalled}, return_when=asyncio.FIRST_COMPLETED)
         if running.done():
             running.result()  # AppTokenRefused (or a bug) ends the bot
@@ -156,4 +157,6 @@ async def serve_socket_mode(app: AsyncApp, app_token: str, *, timing: Timing | N
         for task in (running, signalled):
             task.cancel()
         await asyncio.gather(running, signalled, return_exceptions=True)
+        if health is not None:
+            await health.stop()
         await svc.aclose()

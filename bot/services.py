@@ -16,6 +16,8 @@ import aiohttp
 
 from bot.cache import TTLCache
 from bot.config import Settings
+from bot.health import Health
+from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.access import AccessControl, Policy
@@ -90,6 +92,8 @@ class Services:
     inflight: InFlight = field(default_factory=InFlight)
     socket_mode: SocketModeState | None = None  # set when the bot runs over Socket Mode
     history: BalanceHistory | None = None  # the balance snapshots the runway reads
+    metrics: Metrics = field(default_factory=Metrics)  # this instance's registry (GET /metrics)
+    health: Health = field(default_factory=Health)  # the readiness checks (GET /readyz)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     _http: aiohttp.ClientSession | None = None
     # housekeeping run at start and every SWEEP_SECONDS while serving (expiring top-up requests, the

@@ -39,6 +39,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import SocketModeState
+from bot.slack_requests import note_envelope
 
 logger = logging.getLogger(__name__)
 
@@ -296,6 +297,9 @@ class SocketModeRunner:
         if envelope.get("type") not in DISPATCHED:
             await _send(ws, {"envelope_id": envelope_id})
             return
+        await note_envelope(
+            None, envelope
+        )  # this task's log context and the ack's start (bot/slack_requests.py)
         request = AsyncBoltRequest(mode="socket_mode", body=envelope.get("payload") or {})
         response = await self.app.async_dispatch(request)
         await _send(ws, _ack(envelope_id, response))

@@ -19,6 +19,7 @@ from bot.approvals.evidence import payment_evidence
 from bot.approvals.ledger import CARD, DM, NOTICE
 from bot.audit_trail import AUDIT_POST
 from bot.errors import TelnyxError
+from bot.logs import bind_topup
 from bot.models import Balance
 from bot.outbox import Deliver, Delivery, Permanent, RetryLater
 from bot.services import Services
@@ -84,6 +85,7 @@ def deliverer(svc: Services, client: AsyncWebClient) -> Deliver:
 
 async def _deliver(svc: Services, client: AsyncWebClient, row: Delivery) -> None:
     if row.kind == CARD:
+        bind_topup(str(row.payload["id"]))  # each delivery runs in its own task: the name stays with it
         request = await svc.approvals.get(str(row.payload["id"]))
         if request is None or not request.channel or not request.message_ts:
             return  # no card was posted (or it is unknown here): nothing to redraw
@@ -91,11 +93,13 @@ async def _deliver(svc: Services, client: AsyncWebClient, row: Delivery) -> None
         await client.chat_update(channel=request.channel, ts=request.message_ts, text=text, blocks=blocks)
     elif row.kind == DM:
         request = TopupRequest.from_payload(row.payload["request"])
+        bind_topup(request.id)
         await client.chat_postMessage(
             channel=request.requester, text=decision_dm_text(request), blocks=decision_dm_blocks(request)
         )
     elif row.kind == NOTICE:
         request = TopupRequest.from_payload(row.payload["request"])
+        bind_topup(request.id)
         channel = request.channel or svc.policy.approvals_channel
         if not channel:
             return

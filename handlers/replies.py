@@ -22,11 +22,13 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import ids
 from bot.errors import TelnyxError
+from bot.metrics import CommandOutcome
 from bot.services import Services
 from formatting.errors import error_blocks, error_text
 from formatting.help import usage_error_blocks
 from formatting.layout import MAX_BLOCKS
 from formatting.share import sandbox_context, shared_by_context, with_share_button
+from handlers.outcome import note
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +174,7 @@ async def answer(
 
 async def usage_error(context: AsyncBoltContext, problem: str, accepted: str, example: str) -> None:
     """Answer a bad argument: what was wrong, what is accepted, an example. Nothing else happens."""
+    note(context, CommandOutcome.USAGE_ERROR)
     await answer(
         context,
         f"{problem}. Accepted: {accepted}. Example: {example}",
@@ -181,6 +184,7 @@ async def usage_error(context: AsyncBoltContext, problem: str, accepted: str, ex
 
 async def answer_error(context: AsyncBoltContext, err: TelnyxError, *, replace: bool = False) -> None:
     """Say what Telnyx's error means and what to do; never a key, a raw body or a traceback."""
+    note(context, CommandOutcome.TELNYX_ERROR)
     logger.warning("telnyx error for %s: %s (status %s)", user(context), type(err).__name__, err.status)
     await respond(
         context,

@@ -29,6 +29,8 @@ from bot.approvals import (
     TopupState,
     parse_amount,
 )
+from bot.logs import bind_topup
+from bot.metrics import CommandOutcome
 from bot.models import Balance
 from bot.parsing import Parsed
 from bot.services import Services
@@ -46,6 +48,7 @@ from formatting.topup import (
 )
 from handlers.access import require
 from handlers.deliveries import card_of
+from handlers.outcome import note
 from handlers.replies import (
     TRIGGER,
     action_value,
@@ -71,12 +74,15 @@ async def create_request(context: AsyncBoltContext, amount: str, reason: str) ->
     try:
         request = await services(context).approvals.request(user(context), amount, reason)
     except AccessDenied as err:
+        note(context, CommandOutcome.DENIED)
         await answer(context, denied_text(REQUEST, err.decision), denied_blocks(REQUEST, err.decision))
         return
     except TooManyPending as err:
+        note(context, CommandOutcome.DENIED)
         await answer(context, refusal_text(err.refused), notice_blocks(refusal_text(err.refused), None))
         return
     except TopupError as err:
+        note(context, CommandOutcome.USAGE_ERROR)
         accepted = f"USD with at most two decimals, up to {money(services(context).policy.max_topup)} and the daily limit"
         await answer(
             context,
@@ -84,6 +90,7 @@ async def create_request(context: AsyncBoltContext, amount: str, reason: str) ->
             usage_error_blocks(refusal_text(err.refused), accepted, EXAMPLE),
         )
         return
+    bind_topup(request.id)
     channel = services(context).policy.approvals_channel or ""
     text, blocks = await card_of(services(context), request)
     try:
@@ -151,6 +158,7 @@ async def handle_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBolt
     """Approve: access, four eyes, expiry and limits checked now, then compare-and-set and one payment."""
     await ack()
     svc, request_id = services(context), action_value(body)
+    bind_topup(request_id)
 
     async def read_balance() -> Balance:
         return (await svc.telnyx.balance()).value  # the gateway dropped the cached one when it paid
@@ -169,6 +177,7 @@ async def handle_deny_button(ack: AsyncAck, body: dict[str, Any], context: Async
     """Deny: ask for the reason in a modal (or say what already happened)."""
     await ack()
     request_id = action_value(body)
+    bind_topup(request_id)
     request = await services(context).approvals.get(request_id[:64])
     if request is None:
         message = "That top-up request does not exist (the card may belong to another installation)."
@@ -194,6 +203,7 @@ async def handle_deny_submit(ack: AsyncAck, body: dict[str, Any], context: Async
         return
     await ack()
     meta = modal_metadata(body)
+    bind_topup(str(meta.get("id", "")))
     try:
         outcome = await services(context).approvals.deny(str(meta.get("id", ""))[:64], user(context), reason)
     except TopupError as err:
@@ -206,6 +216,7 @@ async def handle_resolve_button(ack: AsyncAck, body: dict[str, Any], context: As
     """Paid / Not charged on an unknown outcome: ask for the note in a modal."""
     await ack()
     request_id = action_value(body)
+    bind_topup(request_id)
     action = str((body.get("actions") or [{}])[0].get("action_id") or "")
     request = await services(context).approvals.get(request_id[:64])
     if request is None:
@@ -239,6 +250,7 @@ async def handle_resolve_submit(ack: AsyncAck, body: dict[str, Any], context: As
         return
     await ack()
     meta = modal_metadata(body)
+    bind_topup(str(meta.get("id", "")))
     try:
         resolution = Resolution(str(meta.get("r", "")))
         outcome = await services(context).approvals.resolve(

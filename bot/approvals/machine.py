@@ -105,9 +105,11 @@ class Approvals:
         audit: AuditTrail | None = None,
         outbox: Outbox | None = None,
         payment_deadline: float = 10.0,
+        on_payment: Callable[[str], None] | None = None,
     ) -> None:
         self._access = access
         self._now = now
+        self._on_payment = on_payment  # hears how each payment this instance sent ended (the metrics)
         self.audit = audit or AuditTrail(store, now=now)
         self._ledger = Ledger(store, self.audit, now, outbox)
         # a request executing longer than this was left by a stopped bot: its outcome is unknown
@@ -352,6 +354,7 @@ class Approvals:
         except asyncio.CancelledError:
             # stopped mid-payment: it may have gone out, so record that before giving up
             stopped = {"error": f"No answer was stored: {STOPPED}"}
+            self._paid(S.OUTCOME_UNKNOWN)
             await asyncio.shield(self._finish(current.id, approver, S.OUTCOME_UNKNOWN, stopped))
             raise
         except TelnyxError as exc:  # PaymentOutcomeUnknown, or anything else: no proof, so doubt
@@ -367,7 +370,12 @@ class Approvals:
                 "processor_status": result.processor_status,
                 "new_balance": await self._read_balance(current.id, balance),
             }
+        self._paid(state)
         return Outcome(await self._finish(current.id, approver, state, values), True)
+
+    def _paid(self, state: S) -> None:
+        if self._on_payment is not None:
+            self._on_payment(state.value)
 
     async def _finish(self, request_id: str, actor: str, state: S, values: dict[str, Any]) -> TopupRequest:
         """executing -> the payment's result, stored even through a short database outage."""

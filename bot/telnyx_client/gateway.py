@@ -122,7 +122,7 @@ class TelnyxGateway(TelnyxTransport):
             raise invalid("Nothing to change: give at least one setting.", None)
         what = "auto-recharge settings"
         try:
-            response = await self._client.patch(AUTO_RECHARGE_PATH, json=body)
+            response = await self._request("PATCH", AUTO_RECHARGE_PATH, json=body)
         except REQUEST_FAILURES as exc:
             raise map_error(exc, what) from None
         finally:
@@ -160,8 +160,8 @@ class TelnyxGateway(TelnyxTransport):
             # httpx's timeouts are per phase (connect, each read, ...): a server trickling its answer
             # could hold the payment several times longer. The whole send gets `timeout` seconds.
             async with asyncio.timeout(self.timeout):
-                response = await self._client.post(
-                    PAYMENT_PATH, json=body, headers={IDEMPOTENCY_HEADER: key}, timeout=phases
+                response = await self._request(
+                    "POST", PAYMENT_PATH, json=body, headers={IDEMPOTENCY_HEADER: key}, timeout=phases
                 )
         except TimeoutError:
             raise payment_past_deadline(self.timeout) from None

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import ssl
+import time
 from collections.abc import Callable, Hashable
 from typing import Any, Self, TypeVar
 
@@ -34,6 +35,8 @@ MAX_CONNECT = 5.0  # seconds to open a connection, at most: a Telnyx that cannot
 MAX_IN_FLIGHT = 32
 POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 USER_AGENT = "telnyx-slack-bot"
+# (operation, status, seconds) of each request: operation "GET /invoices/{id}", status "200" or why none
+OnRequest = Callable[[str, str, float], None]
 
 
 @functools.cache
@@ -70,6 +73,11 @@ class TelnyxTransport:
         self.telnyx_request_count = 0  # HTTP requests handed to the transport, retries included
         # Reads started and not ended: waiting for a slot, on the wire, or pausing before their retry.
         self.reads_in_flight = 0
+        # For the readiness check and the metrics: when Telnyx last answered (time.monotonic()), when and
+        # why a request last failed (a 5xx, a rejected key, no answer), and who hears of every request.
+        self.last_answer: float | None = None
+        self.last_failure: tuple[float, str] | None = None
+        self.on_request: OnRequest | None = None
         self.cache = TTLCache(cache_ttl)
         self.flights = TTLCache(0)  # identical reads in flight at the same moment share one request
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -117,6 +125,50 @@ class TelnyxTransport:
     async def _counted(self, request: httpx.Request) -> None:
         self.telnyx_request_count += 1
 
+    async def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Send one request (never retried here) and note how it went; every request goes through here."""
+        started = time.monotonic()
+        status = "cancelled"  # the caller stopped waiting: its deadline, or a shutdown
+        try:
+            response = await self._client.request(method, path, **options)
+            status = str(response.status_code)
+            return response
+        except httpx.TimeoutException:
+            status = "timeout"
+            raise
+        except REQUEST_FAILURES:
+            status = "network_error"
+            raise
+        except Exception:
+            status = "error"
+            raise
+        finally:
+            self._noted(f"{method} {route(path)}", status, started)
+
+    def _noted(self, operation: str, status: str, started: float) -> None:
+        now = time.monotonic()
+        problem = failure_reason(status)
+        if problem is not None:
+            self.last_failure = (now, problem)
+        elif status != "cancelled":
+            self.last_answer = now
+        if self.on_request is not None:
+            self.on_request(operation, status, now - started)
+
+    async def probe(self, timeout: float) -> str | None:
+        """One `GET /balance` within `timeout` s, not cached, not retried: None when Telnyx answered it
+        (a 2xx), else why not, in a few words."""
+        try:
+            async with asyncio.timeout(timeout):
+                response = await self._request("GET", "/balance", timeout=phase_timeouts(timeout))
+        except (TimeoutError, httpx.TimeoutException):
+            return f"no answer within {timeout:g} s"
+        except REQUEST_FAILURES as exc:
+            return f"no connection ({type(exc).__name__})"
+        if response.is_success:
+            return None
+        return failure_reason(str(response.status_code)) or f"HTTP {response.status_code}"
+
     async def invalidate(self, *keys: str) -> None:
         """Drop cached answers: "balance", "auto_recharge", "invoices", "tags"; no argument drops all."""
         self.cache.invalidate(*keys)
@@ -153,7 +205,8 @@ class TelnyxTransport:
         for attempt in range(self.read_retries + 1):
             failure: Failure
             try:
-                response = await self._client.get(
+                response = await self._request(
+                    "GET",
                     path,
                     params=tuple(params or ()),
                     timeout=phase_timeouts(deadline - loop.time()),
@@ -188,6 +241,32 @@ def shape_error(exc: Exception) -> str:
         found = exc.errors(include_url=False, include_context=False, include_input=False)
         return "; ".join(f"{'.'.join(str(part) for part in e['loc']) or 'body'}: {e['type']}" for e in found)
     return type(exc).__name__
+
+
+def route(path: str) -> str:
+    """A request path with its ids (any segment holding a digit) as `{id}`: a bounded metrics label."""
+    return "/".join(
+        "{id}" if any(c.isdigit() for c in part) else part for part in path.split("?")[0].split("/")
+    )
+
+
+def failure_reason(status: str) -> str | None:
+    """Why a request's status means Telnyx cannot serve the bot now, or None when it answered as a working
+    Telnyx does (any 2xx, 3xx or 4xx but a rejected key; a 429 too: it is there, only busy)."""
+    if status == "timeout":
+        return "no answer in time"
+    if status == "network_error":
+        return "no connection"
+    if status == "error":
+        return "the request failed"
+    if not status.isdigit():
+        return None
+    code = int(status)
+    if code in (401, 403):
+        return f"HTTP {code}: the API key was refused"
+    if code >= 500:
+        return f"HTTP {code}"
+    return None
 
 
 def _named(failure: Failure) -> str:
