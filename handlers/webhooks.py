@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -11,7 +12,7 @@ from bot import ids
 from bot.access import Permission
 from bot.diagnosis import diagnose, summarize_failures
 from bot.errors import TelnyxNotFound
-from bot.models import WEBHOOK_STATUSES, WebhookStatus
+from bot.models import WEBHOOK_STATUSES, WebhookDeliveryPage, WebhookStatus
 from bot.parsing import Parsed
 from bot.uuids import is_uuid, uuids_in
 from formatting.layout import section
@@ -59,15 +60,23 @@ async def run_webhooks(context: AsyncBoltContext, parsed: Parsed) -> None:
         period = await period_or_answer(context, period_words, default="last-7-days", example=EXAMPLE)
         if period is None:
             return
-    window = {"started_after": period.start_dt(), "started_before": period.end_dt()} if period else {}
-    listing, failures = await asyncio.gather(
-        services(context).telnyx.webhook_deliveries(
-            status=status, event_type=event_type, page=1, size=SHOWN, **window
-        ),
-        services(context).telnyx.webhook_deliveries(
-            status="failed", event_type=event_type, page=1, size=SUMMARY_OF, **window
-        ),
-    )
+    start, end = (period.start_dt(), period.end_dt()) if period else (None, None)
+    telnyx = services(context).telnyx
+
+    def read(status: WebhookStatus | None, size: int) -> Awaitable[WebhookDeliveryPage]:
+        return telnyx.webhook_deliveries(
+            status=status, event_type=event_type, started_after=start, started_before=end, page=1, size=size
+        )
+
+    # the failure rate speaks of every delivery in the window, whatever status the list shows: the
+    # failures' page gives their count (and the latest to group), the window's count comes from the
+    # list itself when it is unfiltered, else from a one-row read of every status
+    reads = [read(status, SHOWN), read("failed", 1 if status == "delivered" else SUMMARY_OF)]
+    if status is not None:
+        reads.append(read(None, 1))
+    pages = await asyncio.gather(*reads)
+    listing, failures = pages[0], pages[1]
+    window = pages[2] if status is not None else listing
     label = " ".join(
         x
         for x in (
@@ -79,10 +88,19 @@ async def run_webhooks(context: AsyncBoltContext, parsed: Parsed) -> None:
     )
     share = " ".join(["webhooks", *parsed.args, *(f"{k}={v}" for k, v in parsed.options.items())])
 
-    summary = summarize_failures(failures.deliveries)
+    summary = summarize_failures(
+        failures.deliveries if status != "delivered" else [],
+        failed=failures.page.total_results,
+        considered=window.page.total_results,
+    )
     total = listing.page.total_results
-    text = webhooks_text(listing.deliveries, total=total, summary=summary, filter_label=label)
-    blocks = webhooks_blocks(listing.deliveries, total=total, summary=summary, filter_label=label)
+    delivered_only = status == "delivered"
+    text = webhooks_text(
+        listing.deliveries, total=total, summary=summary, filter_label=label, delivered_only=delivered_only
+    )
+    blocks = webhooks_blocks(
+        listing.deliveries, total=total, summary=summary, filter_label=label, delivered_only=delivered_only
+    )
     await answer(context, text, blocks, share=share)
 
 
