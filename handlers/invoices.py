@@ -48,7 +48,8 @@ async def show_invoice(context: AsyncBoltContext, invoice_id: str) -> None:
     """One invoice; the short-lived download link goes only to the person who asked, never to a channel."""
     mine = context.get(SHARED_BY) is None
     invoice = await services(context).telnyx.invoice(invoice_id, link=mine)
-    await answer(context, invoice_text(invoice), invoice_blocks(invoice), share=f"invoice {invoice_id}")
+    blocks = invoice_blocks(invoice, link_withheld=not mine)
+    await answer(context, invoice_text(invoice), blocks, share=f"invoice {invoice_id}")
 
 
 async def run_invoice(context: AsyncBoltContext, parsed: Parsed) -> None:

@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from tests.app.harness import NOW, text_of
+from bot import ids
+from tests.app.harness import NOW, elements, text_of
 
 TODAY = NOW.date()
 
@@ -22,3 +23,16 @@ async def test_the_failure_summary_states_its_rate_over_the_deliveries_it_counts
     delivered = text_of(await bot.command("webhooks delivered last-7-days"))
     assert "Failures by endpoint and cause" not in delivered  # no failures grouped as if among the rows
     assert f"Of the {len(week)} deliveries in this window, *{week_failed} failed*" in delivered
+
+
+async def test_a_shared_invoice_says_its_link_is_private_and_how_to_get_one(bot):
+    invoice_id = bot.sandbox.state.first_unpaid_invoice_id
+    [mine] = await bot.command(f"invoice {invoice_id}")
+    [shared] = await bot.click(mine.to_dict(), ids.ACTION_SHARE)
+    text = text_of([shared])
+    assert "no download link" not in text and "Try again" not in text
+    assert "private" in text and f"/telnyx invoice {invoice_id}" in text and "Download button" in text
+    assert not [e for e in elements(shared) if e.get("url")]  # the link itself stays personal
+    # the shared copy's Download button gives whoever clicks it their own link, privately
+    [theirs] = await bot.click(shared.to_dict(), ids.ACTION_INVOICE_DOWNLOAD, user="U0BOB")
+    assert theirs.ephemeral_to == "U0BOB" and [e for e in elements(theirs) if e.get("url")]
