@@ -15,8 +15,9 @@ from bot.errors import TelnyxNotFound
 from bot.models import WEBHOOK_STATUSES, WebhookDeliveryPage, WebhookStatus
 from bot.parsing import Parsed
 from bot.uuids import is_uuid, uuids_in
+from formatting.help import extra_words_problem
 from formatting.layout import section
-from formatting.text import escape_truncated
+from formatting.text import escape_truncated, truncate
 from formatting.webhooks import (
     no_ids_blocks,
     no_ids_text,
@@ -32,6 +33,7 @@ from handlers.replies import action_value, answer, answer_error, services, usage
 from handlers.subcommand import Subcommand
 
 EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
+DELIVERY_EXAMPLE = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
 SHOWN = 15
 SUMMARY_OF = 100  # the latest failures the summary groups (one page, shared by identical commands)
 RESPONSE_URL_POSTS = 5  # Slack accepts five posts to one response_url
@@ -118,11 +120,14 @@ async def show_delivery(context: AsyncBoltContext, delivery_id: str) -> None:
 
 async def run_webhook(context: AsyncBoltContext, parsed: Parsed) -> None:
     """`webhook <id>`."""
-    example = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
-    if len(parsed.args) != 1 or parsed.options or not is_uuid(parsed.args[0]):
-        await usage_error(
-            context, "`webhook` needs one delivery id", "a webhook delivery id (a UUID)", example
-        )
+    accepted = "a webhook delivery id (a UUID), from `/telnyx webhooks` or an alert"
+    problem = extra_words_problem(parsed, "one delivery id")
+    if problem is None and not parsed.args:
+        problem = "`webhook` needs a delivery id"
+    elif problem is None and not is_uuid(parsed.args[0]):
+        problem = f"`{truncate(parsed.args[0], 60)}` is not a delivery id (a UUID)"
+    if problem is not None:
+        await usage_error(context, problem, accepted, DELIVERY_EXAMPLE)
         return
     await show_delivery(context, parsed.args[0].lower())
 
@@ -188,7 +193,7 @@ SUBCOMMANDS = (
         "webhook",
         "/telnyx webhook <id>",
         "Why a webhook delivery failed: attempts, response, payload, and what to do.",
-        "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0",
+        DELIVERY_EXAMPLE,
         run_webhook,
     ),
 )

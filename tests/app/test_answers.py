@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from bot import ids
 from tests.app.harness import NOW, elements, text_of
 
@@ -36,3 +38,23 @@ async def test_a_shared_invoice_says_its_link_is_private_and_how_to_get_one(bot)
     # the shared copy's Download button gives whoever clicks it their own link, privately
     [theirs] = await bot.click(shared.to_dict(), ids.ACTION_INVOICE_DOWNLOAD, user="U0BOB")
     assert theirs.ephemeral_to == "U0BOB" and [e for e in elements(theirs) if e.get("url")]
+
+
+@pytest.mark.parametrize(
+    ("command", "user", "says"),
+    [
+        ("trail 0", "U0ADMIN", "`0` is less than 1 record"),
+        ("trail 1000", "U0ADMIN", "`1000` is more than 100 records"),
+        ("trail x", "U0ADMIN", "`x` is not a number"),
+        ("trail 5 6", "U0ADMIN", "`trail` takes one number, not 2"),
+        ("webhook nope", "U0ALICE", "`nope` is not a delivery id (a UUID)"),
+        ("webhook", "U0ALICE", "`webhook` needs a delivery id"),
+        ("invoices 25", "U0ALICE", "`25` is more than the 24 invoices one answer shows"),
+        ("invoices 2.5", "U0ALICE", "`2.5` is not a whole number"),
+    ],
+)
+async def test_a_refused_argument_is_told_what_is_wrong_with_it(bot, command, user, says):
+    text = text_of(await bot.command(command, user=user))
+    assert says in text and "Accepted" in text and "Example" in text, text
+    assert "takes at most one number" not in text and "needs one delivery id" not in text
+    assert bot.sandbox.request_count() == 0  # nothing was asked of Telnyx
