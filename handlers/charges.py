@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -20,6 +20,7 @@ from formatting.charges import (
     charges_summary_text,
 )
 from formatting.export import export_empty_blocks, export_empty_text
+from formatting.text import period_label
 from handlers.access import require
 from handlers.periods import period_or_answer, split_period
 from handlers.replies import action_value, answer, services, usage_error
@@ -107,8 +108,9 @@ async def handle_breakdown_csv(ack: AsyncAck, body: dict[str, Any], context: Asy
         return  # not a value this app sends: nothing to answer
     start, end = period
     data = await services(context).telnyx.charges_breakdown(start, end)
-    name = f"telnyx-charges-{start.isoformat()}-to-{end.isoformat()}.csv"
-    title = f"Charges breakdown, {start} to {end} (end excluded)"
+    last_day = end - timedelta(days=1)  # the button carries Telnyx's exclusive end; people read the last day
+    name = f"telnyx-charges-{start.isoformat()}-to-{last_day.isoformat()}.csv"
+    title = f"Charges breakdown, {period_label(start, end)}"
     if not any(result.services for result in data.results):
         await answer(context, export_empty_text(title), export_empty_blocks(title=title))
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncBoltContext
 
 from bot.periods import ACCEPTED, Period, PeriodError, parse_period, split_period
+from formatting.periods import describe_period
 from handlers.replies import services, usage_error
 
 
@@ -21,7 +22,7 @@ async def period_or_answer(
     if max_days is not None and period.days > max_days:
         await usage_error(
             context,
-            f"{period.label} is {period.days} days long; Telnyx accepts at most {max_days} days here",
+            f"{describe_period(period)} is {period.days} days long; Telnyx accepts at most {max_days} days here",
             f"a period of up to {max_days} days: {ACCEPTED}",
             example,
         )

@@ -18,6 +18,7 @@ from bot.access import Permission
 from bot.parsing import Parsed
 from bot.periods import Period
 from bot.telnyx_client import RECORD_TYPES
+from formatting.periods import describe_period
 from formatting.usage import UsageStats, usage_blocks, usage_text
 from handlers.access import require
 from handlers.exports import start_export
@@ -40,7 +41,7 @@ def nav_value(record_type: str, period: Period, filters: dict[str, str], page: i
             "t": record_type,
             "s": period.start.isoformat(),
             "e": period.end.isoformat(),
-            "l": period.label,
+            "l": period.name,
             "f": filters,
             "p": page,
         },
@@ -107,14 +108,14 @@ async def show_page(
     last = max(records.page.total_pages, 1)
     blocks = usage_blocks(
         record_type,
-        period.label,
+        describe_period(period),
         records,
         stats,
         nav_value_prev=nav_value(record_type, period, filters, page - 1) if page > 1 else None,
         nav_value_next=nav_value(record_type, period, filters, page + 1) if page < last else None,
         export_value=nav_value(record_type, period, filters, 1),
     )
-    text = usage_text(record_type, period.label, stats)
+    text = usage_text(record_type, describe_period(period), stats)
     await answer(context, text, blocks, share=None, replace=replace)
 
 

@@ -17,6 +17,7 @@ from bot.parsing import Parsed
 from bot.uuids import is_uuid, uuids_in
 from formatting.help import extra_words_problem
 from formatting.layout import section
+from formatting.periods import describe_period
 from formatting.text import escape_truncated, truncate
 from formatting.webhooks import (
     no_ids_blocks,
@@ -84,7 +85,7 @@ async def run_webhooks(context: AsyncBoltContext, parsed: Parsed) -> None:
         for x in (
             status or "all",
             f"event_type={event_type}" if event_type else "",
-            period.label if period else "recent",
+            describe_period(period) if period else "recent",
         )
         if x
     )

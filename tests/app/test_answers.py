@@ -58,3 +58,17 @@ async def test_a_refused_argument_is_told_what_is_wrong_with_it(bot, command, us
     assert says in text and "Accepted" in text and "Example" in text, text
     assert "takes at most one number" not in text and "needs one delivery id" not in text
     assert bot.sandbox.request_count() == 0  # nothing was asked of Telnyx
+
+
+async def test_dates_read_one_way_everywhere_with_the_last_day_included(bot):
+    charges = text_of(await bot.command("charges 2026-10-05 2026-10-20"))
+    assert "Charges: Oct 5 – Oct 20, 2026" in charges
+    usage = text_of(await bot.command("usage messaging 2025-12-20 2026-01-10"))
+    assert "Dec 20, 2025 – Jan 10, 2026" in usage and "2025-12-20 to" not in usage
+    audit = text_of(await bot.command("audit last-7-days"))
+    assert "the last 7 days (Nov 22 – Nov 28, 2026)" in audit
+    [breakdown] = await bot.command("charges breakdown 2026-10-05 2026-10-20")
+    await bot.click(breakdown.to_dict(), ids.ACTION_CHARGES_CSV)
+    [upload] = bot.slack.files
+    assert upload.name == "telnyx-charges-2026-10-05-to-2026-10-20.csv"  # ISO, the last day included
+    assert upload.title == "Charges breakdown, Oct 5 – Oct 20, 2026"
