@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 _LAST_N = re.compile(r"^last-(\d{1,4})-days?$")
@@ -24,10 +24,21 @@ class Period:
     start: date
     end: date  # exclusive
     name: str = ""  # the period's name when one was typed ("the last 7 days", "last month"); "" for dates
+    asked_end: date | None = None  # the end asked for, when it lay after today and `end` was cut there
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days
+
+    def starts_after(self, today: date) -> bool:
+        """Nothing in it has happened yet."""
+        return self.start > today
+
+    def up_to(self, today: date) -> Period:
+        """The period cut at the end of `today` (itself when it ends by then); the cut remembers the end asked."""
+        if self.end <= today + timedelta(days=1):
+            return self
+        return replace(self, end=today + timedelta(days=1), asked_end=self.end)
 
     @property
     def last_day(self) -> date:

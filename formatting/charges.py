@@ -35,8 +35,11 @@ def _line(line: SummaryLine, cur: str) -> str:
     return f"• *{name}*: {new} · {old} · total {money(line.total, cur)}"
 
 
-def charges_summary_blocks(summary: ChargesSummary) -> list[Block]:
-    """The period's totals (new and existing MRC, one-time, other, credits, adjustments, grand total) and lines."""
+def charges_summary_blocks(summary: ChargesSummary, *, note: str | None = None) -> list[Block]:
+    """The period's totals (new and existing MRC, one-time, other, credits, adjustments, grand total) and lines.
+
+    `note` (mrkdwn) says something about the period under the totals, e.g. that it was cut at today.
+    """
     cur, t = summary.currency, summary.totals
     period = period_label(summary.start_date, summary.end_date)
     blocks: list[Block] = [
@@ -52,6 +55,7 @@ def charges_summary_blocks(summary: ChargesSummary) -> list[Block]:
                 ("Grand total", f"*{money(t.grand_total, cur)}*"),
             ]
         ),
+        *([context(note)] if note else []),
     ]
     # the lines get most of the room; the adjustments what is left; 4 blocks are kept for the end
     lines = [_line(line, cur) for line in summary.lines]
@@ -108,8 +112,13 @@ def breakdown_totals(b: ChargesBreakdown) -> tuple[Decimal, list[tuple[str, Deci
     return sum((n.total for n in b.results), Decimal(0)), services
 
 
-def charges_breakdown_blocks(b: ChargesBreakdown, *, top: int = 15, csv_value: str) -> list[Block]:
-    """The biggest costs by number and by service, with totals, and a Download CSV button."""
+def charges_breakdown_blocks(
+    b: ChargesBreakdown, *, top: int = 15, csv_value: str, note: str | None = None
+) -> list[Block]:
+    """The biggest costs by number and by service, with totals, and a Download CSV button.
+
+    `note` (mrkdwn) says something about the period under the totals, e.g. that it was cut at today.
+    """
     cur = b.currency
     period = period_label(b.start_date, b.end_date)
     grand, services = breakdown_totals(b)
@@ -123,6 +132,7 @@ def charges_breakdown_blocks(b: ChargesBreakdown, *, top: int = 15, csv_value: s
                 ("Services", count(len(services))),
             ]
         ),
+        *([context(note)] if note else []),
     ]
     if not numbers:
         blocks.append(context("No charges for this period."))

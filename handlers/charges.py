@@ -20,6 +20,7 @@ from formatting.charges import (
     charges_summary_text,
 )
 from formatting.export import export_empty_blocks, export_empty_text
+from formatting.periods import cut_note
 from formatting.text import period_label
 from handlers.access import require
 from handlers.periods import period_or_answer, split_period
@@ -58,7 +59,7 @@ async def run_charges(context: AsyncBoltContext, parsed: Parsed) -> None:
         await answer(
             context,
             charges_breakdown_text(data),
-            charges_breakdown_blocks(data, csv_value=csv_value),
+            charges_breakdown_blocks(data, csv_value=csv_value, note=cut_note(period)),
             share=f"charges breakdown {period.start.isoformat()} {period.last_day.isoformat()}",
         )
         return
@@ -66,7 +67,7 @@ async def run_charges(context: AsyncBoltContext, parsed: Parsed) -> None:
     await answer(
         context,
         charges_summary_text(summary),
-        charges_summary_blocks(summary),
+        charges_summary_blocks(summary, note=cut_note(period)),
         share=f"charges {period.start.isoformat()} {period.last_day.isoformat()}",
     )
 

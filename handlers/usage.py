@@ -42,6 +42,7 @@ def nav_value(record_type: str, period: Period, filters: dict[str, str], page: i
             "s": period.start.isoformat(),
             "e": period.end.isoformat(),
             "l": period.name,
+            "a": period.asked_end.isoformat() if period.asked_end else None,
             "f": filters,
             "p": page,
         },
@@ -53,10 +54,16 @@ def read_value(value: str) -> tuple[str, Period, dict[str, str], int] | None:
     """The query a button carries, or None for a value this app never sent."""
     try:
         d = json.loads(value)
-        period = Period(date.fromisoformat(d["s"]), date.fromisoformat(d["e"]), str(d["l"]))
+        asked = d.get("a")
+        period = Period(
+            date.fromisoformat(d["s"]),
+            date.fromisoformat(d["e"]),
+            str(d["l"]),
+            date.fromisoformat(asked) if asked else None,
+        )
         filters = {str(k): str(v) for k, v in dict(d["f"]).items()}
         return str(d["t"]), period, filters, int(d["p"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

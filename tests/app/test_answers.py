@@ -60,6 +60,23 @@ async def test_a_refused_argument_is_told_what_is_wrong_with_it(bot, command, us
     assert bot.sandbox.request_count() == 0  # nothing was asked of Telnyx
 
 
+async def test_a_period_that_starts_after_today_is_refused(bot):
+    text = text_of(await bot.command("charges 2030-01"))
+    assert "January 2030 starts after today (Nov 28, 2026)" in text
+    assert "Accepted" in text and "starts today or earlier" in text and "Example" in text
+    assert bot.sandbox.request_count("/v2/charges") == 0
+
+
+async def test_a_period_that_ends_after_today_is_cut_at_today_and_says_so(bot):
+    text = text_of(await bot.command("charges 2026-11"))
+    assert "Charges: Nov 1 – Nov 28, 2026" in text
+    assert "You asked for November 2026; the days after today have not happened yet" in text
+    [sent] = [r for r in bot.sandbox.requests if r.path == "/v2/charges_summary"]
+    assert (sent.query["start_date"], sent.query["end_date"]) == ("2026-11-01", "2026-11-29")
+    usage = text_of(await bot.command("usage messaging 2026-11-20 2026-12-10"))
+    assert "Nov 20 – Nov 28, 2026, cut at today (asked up to Dec 10, 2026)" in usage
+
+
 async def test_dates_read_one_way_everywhere_with_the_last_day_included(bot):
     charges = text_of(await bot.command("charges 2026-10-05 2026-10-20"))
     assert "Charges: Oct 5 – Oct 20, 2026" in charges
