@@ -1,10 +1,11 @@
 """Answers that say what is true (issue 12, "Wrong or misleading answers"), over HTTP against the sandbox."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from bot import ids
+from formatting.money import money
 from tests.app.harness import NOW, elements, text_of
 
 TODAY = NOW.date()
@@ -89,3 +90,27 @@ async def test_dates_read_one_way_everywhere_with_the_last_day_included(bot):
     [upload] = bot.slack.files
     assert upload.name == "telnyx-charges-2026-10-05-to-2026-10-20.csv"  # ISO, the last day included
     assert upload.title == "Charges breakdown, Oct 5 – Oct 20, 2026"
+
+
+async def test_charge_totals_say_what_they_cover(bot):
+    start, end = date(2026, 11, 1), date(2026, 11, 21)
+    summary = await bot.svc.telnyx.charges_summary(start, end)
+    text = text_of(await bot.command("charges 2026-11-01 2026-11-20"))
+    new = [line for line in summary.lines if line.type == "comparative"]
+    # each "new" line shows its monthly part apart from its one-time part: the parts add up to the totals
+    monthly = sum(line.new_amount - (line.new_one_time or 0) for line in new)
+    one_time = sum(line.new_one_time or 0 for line in new)
+    assert (monthly, one_time) == (summary.totals.new_mrc, summary.totals.new_otc) and one_time > 0
+    for line in new:
+        if line.new_one_time:
+            part = (
+                f"{money(line.new_amount - line.new_one_time)} monthly + {money(line.new_one_time)} one-time"
+            )
+            assert f"new {line.new_quantity} ({part})" in text
+    assert "Grand total = monthly (new + existing) + one-time + other + credits + adjustments" in text
+    # the breakdown's total is the numbers' charges only: it says so, and why the grand total differs
+    breakdown = text_of(await bot.command("charges breakdown 2026-11-01 2026-11-20"))
+    numbers = summary.totals.new_mrc + summary.totals.new_otc + summary.totals.existing_mrc
+    assert numbers != summary.totals.grand_total and f"*Total*\n*{money(numbers)}*" in breakdown
+    assert "Total = every number's monthly and one-time charges" in breakdown
+    assert "also counts port-outs, campaign fees, credits and adjustments" in breakdown
