@@ -147,7 +147,7 @@ async def test_save_patches_once_and_answers_before_and_after(bot):
     assert "Auto-recharge: on (unchanged)" in answer and "Changed by <@U0FIN2>" in answer
     posts = audit_posts(bot)
     assert "autorecharge.change* on `autorecharge` by <@U0FIN2>: *ok*" in posts
-    assert "threshold_amount: 100.00 → 75.00" in posts and "recharge_amount: 250.00 → 1500.50" in posts
+    assert "threshold_amount: $100.00 → $75.00" in posts and "recharge_amount: $250.00 → $1,500.50" in posts
 
 
 async def test_access_is_checked_again_when_the_form_is_submitted(bot):

@@ -111,7 +111,7 @@ ach
     saved = modal
     assert "Auto-recharge saved" in saved and "Recharge when balance is below: $100.00 → $150.00" in saved
     assert "Recharge amount: $250.00 → $300.00" in saved and "ACH" in saved
-    assert "Telnyx in #audit" in modal and "threshold_amount: 100.00 → 150.00" in saved
+    assert "Telnyx in #audit" in modal and "threshold_amount: $100.00 → $150.00" in saved
 
 
 async def test_the_whole_approval_flow(run_script: RunScript) -> None:
