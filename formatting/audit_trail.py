@@ -81,18 +81,25 @@ def detail_text(record: AuditRecord) -> str:
     return refusal_text(refused) if refused is not None else record.detail
 
 
+def _headline(record: AuditRecord, *, limit: int | None = None) -> str:
+    """What happened in one line (mrkdwn): the action, on what, by whom, and the result, said once."""
+    target = escape(compact(record.target, limit) if limit else record.target)
+    if record.refused is not None:
+        return f"<@{record.actor}> was refused *{escape(record.refused)}* on `{target}`"
+    return f"*{escape(record.action)}* on `{target}` by <@{record.actor}>: *{escape(record.result)}*"
+
+
 def audit_record_text(record: AuditRecord) -> str:
     """Plain fallback."""
+    if record.refused is not None:
+        return f"<@{record.actor}> was refused {record.refused} on {record.target}"
     return f"{record.action} by <@{record.actor}> on {record.target}: {record.result}"
 
 
 def audit_record_blocks(record: AuditRecord) -> list[Block]:
     """One record: the action, who, the result, and each changed field."""
     mark = RESULT_MARK.get(record.result, ":information_source:")
-    lines = [
-        f"{mark} *{escape(record.action)}* on `{escape(record.target)}` by <@{record.actor}>: "
-        f"*{escape(record.result)}*"
-    ]
+    lines = [f"{mark} {_headline(record)}"]
     lines += _changes(record.before, record.after)[:20]
     if record.detail:
         lines.append(f"_{escape(compact(detail_text(record), 500))}_")
@@ -104,10 +111,7 @@ def audit_record_blocks(record: AuditRecord) -> list[Block]:
 
 def _trail_line(record: AuditRecord) -> str:
     mark = RESULT_MARK.get(record.result, ":information_source:")
-    line = (
-        f"{mark} {slack_date(record.at)} *{escape(record.action)}* on `{escape(compact(record.target, 80))}` "
-        f"by <@{record.actor}>: {escape(record.result)}"
-    )
+    line = f"{mark} {slack_date(record.at)} {_headline(record, limit=80)}"
     changes = _changes(record.before, record.after)[:4]
     if changes:
         line += "\n      " + "; ".join(changes)

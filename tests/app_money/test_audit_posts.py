@@ -1,7 +1,8 @@
 """What the audit channel and the approval card say, in words people read (issue 12), over HTTP."""
 
 from bot import ids
-from tests.app_money.helpers import FIN1, audit_posts, click, request_topup
+from tests.app.harness import text_of
+from tests.app_money.helpers import ALICE, AUDIT, FIN1, audit_posts, click, request_topup
 
 
 async def test_audit_posts_show_money_dates_people_and_unset_values_as_people_read_them(bot):
@@ -14,3 +15,16 @@ async def test_audit_posts_show_money_dates_people_and_unset_values_as_people_re
     assert "decided_at: — → <!date^" in posts  # each reader's own time zone, like every other time
     assert "new_balance: — → $" in posts
     assert "(none)" not in posts and "+00:00" not in posts
+
+
+async def test_a_refusal_is_posted_and_listed_saying_refused_once(bot):
+    posted = await request_topup(bot)
+    await click(bot, posted, ids.ACTION_TOPUP_APPROVE, ALICE)  # a viewer may not approve
+    await bot.idle()
+    [refusal] = [m for m in bot.slack.messages(AUDIT) if "approve_topup" in m.visible_text()]
+    first = refusal.visible_text().splitlines()[0]
+    assert first == ":no_entry: <@U0ALICE> was refused *approve_topup* on `approve a top-up`"
+    trail = text_of(await bot.command("trail 5", user="U0ADMIN"))
+    [line] = [line for line in trail.splitlines() if "approve_topup" in line]
+    assert "<@U0ALICE> was refused *approve_topup* on `approve a top-up`" in line
+    assert "denied" not in first + line

@@ -172,7 +172,7 @@ async def test_access_is_checked_again_when_the_form_is_submitted(bot):
     assert "You may not change auto-recharge" in answer and "finance or admin role" in answer
     assert bot.sandbox.request_count(PREFS, "PATCH") == 0
     assert bot.sandbox.state.auto_recharge["threshold_amount"] == before
-    assert "denied: change_autorecharge* on `change auto-recharge` by <@U0FIN2>" in audit_posts(bot)
+    assert "<@U0FIN2> was refused *change_autorecharge* on `change auto-recharge`" in audit_posts(bot)
 
 
 async def test_leaving_the_finance_group_takes_effect_at_submit_despite_the_cached_membership(bot):

@@ -150,7 +150,10 @@ as fiona
     own = flat(run.answer("rita@#approvals> click approve"))
     assert "only visible to you" in own and "Paid" not in own  # four eyes: not her own
     viewer = flat(run.answer("vera@#approvals> click approve"))
-    assert "You may not approve a top-up." in viewer and "⛔ denied: approve_topup" in viewer
+    assert (
+        "You may not approve a top-up." in viewer
+        and "⛔ @Vera Viewer was refused approve_topup on approve a top-up" in viewer
+    )
     paid = flat(run.answer("fred@#approvals> click approve"))
     assert "? Approve this top-up?" in paid and "Fred Finance clicked" in paid
     assert "Telnyx in #approvals · changed" in paid and "✅ Paid" in paid and "New balance: $504.60" in paid
