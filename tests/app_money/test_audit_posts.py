@@ -1,6 +1,7 @@
 """What the audit channel and the approval card say, in words people read (issue 12), over HTTP."""
 
 from bot import ids
+from devkit.sandbox import Fault
 from tests.app.harness import text_of
 from tests.app_money.helpers import ALICE, AUDIT, FIN1, audit_posts, click, request_topup
 
@@ -28,3 +29,10 @@ async def test_a_refusal_is_posted_and_listed_saying_refused_once(bot):
     [line] = [line for line in trail.splitlines() if "approve_topup" in line]
     assert "<@U0ALICE> was refused *approve_topup* on `approve a top-up`" in line
     assert "denied" not in first + line
+
+
+async def test_an_approval_card_whose_balance_could_not_be_read_says_so(bot):
+    bot.sandbox.set_fault("/v2/balance", Fault(status=503))
+    text = text_of([await request_topup(bot)])
+    assert "*Balance*\n_unavailable right now_: it could not be read from Telnyx" in text
+    assert "Approve $150.00" in text  # the card is still there to decide on
