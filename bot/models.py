@@ -181,6 +181,16 @@ class AutoRechargeChange(_Model):
     threshold_amount: Decimal | None = None
     recharge_amount: Decimal | None = None
 
+    def against(self, prefs: AutoRechargePrefs) -> AutoRechargeChange:
+        """Only the settings this change gives a value `prefs` does not already have."""
+        wanted = self.model_dump(exclude_none=True)
+        return AutoRechargeChange(**{k: v for k, v in wanted.items() if getattr(prefs, k) != v})
+
+    @property
+    def empty(self) -> bool:
+        """It sets nothing: there is nothing to send."""
+        return not self.model_dump(exclude_none=True)
+
 
 class Invoice(_Model):
     invoice_id: str

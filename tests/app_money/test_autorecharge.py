@@ -199,3 +199,39 @@ async def test_telnyx_failing_changes_nothing_and_says_so(bot):
     )  # the modal says so instead of loading forever
     [broken] = bot.slack.view_stack(FIN1)
     assert "Telnyx is unavailable" in visible_text(broken["blocks"]) and broken.get("submit") is None
+
+
+async def test_a_save_that_changes_nothing_says_so_and_sends_and_records_nothing(bot):
+    bot.sandbox.state.auto_recharge.update(
+        threshold_amount=Decimal("100.00"),
+        recharge_amount=Decimal("250.00"),
+        preference="ach",
+        enabled=True,
+        invoice_enabled=True,
+    )
+    modal = await open_editor(bot)
+    records = await bot.svc.audit.recent()
+    resp = await bot.requests.view_submission(modal, form("100", "250.00"), user=FIN1)  # as they are
+    await bot.idle()
+    assert resp.ok and bot.slack.view_stack(FIN1) == []
+    answer = text_of(bot.slack.messages(GENERAL, FIN1)[-1:])
+    assert "nothing changed" in answer and "nothing was sent to Telnyx" in answer
+    assert "Auto-recharge saved" not in answer and "Changed by" not in answer
+    assert bot.sandbox.request_count(PREFS, "PATCH") == 0
+    assert await bot.svc.audit.recent() == records and "autorecharge.change" not in audit_posts(bot)
+
+
+async def test_a_save_sends_telnyx_only_what_changed(bot):
+    bot.sandbox.state.auto_recharge.update(
+        threshold_amount=Decimal("100.00"),
+        recharge_amount=Decimal("250.00"),
+        preference="ach",
+        enabled=True,
+        invoice_enabled=True,
+    )
+    modal = await open_editor(bot)
+    await bot.requests.view_submission(modal, form("75", "250"), user=FIN1)
+    await bot.idle()
+    [patch] = [r for r in bot.sandbox.requests if r.method == "PATCH"]
+    assert patch.json == {"threshold_amount": "75.00"}
+    assert "threshold_amount: $100.00 → $75.00" in audit_posts(bot)
