@@ -29,7 +29,9 @@ from handlers.subcommand import Subcommand
 from handlers.uploads import file_destination, upload_csv
 
 MAX_DAYS = 31  # Telnyx refuses longer ranges for both charges endpoints
-EXAMPLE = "/telnyx charges 2025-05-01 2025-05-20"
+EXAMPLE = "/telnyx charges 2025-05-01 2025-05-20"  # for a period typed wrong: the form of a date range
+# help's example is relative, so it names a closed month with charges on any account old enough
+HELP_EXAMPLE = "/telnyx charges last-month"
 
 
 async def run_charges(context: AsyncBoltContext, parsed: Parsed) -> None:
@@ -124,7 +126,7 @@ SUBCOMMANDS = (
         "/telnyx charges [breakdown] [period]",
         "Charges for a period of up to 31 days (default this month): totals and lines; with `breakdown`, the "
         "biggest costs by number and service, and a CSV.",
-        EXAMPLE,
+        HELP_EXAMPLE,
         run_charges,
     ),
 )

@@ -1,9 +1,11 @@
 """Answers that say what is true (issue 12, "Wrong or misleading answers"), over HTTP against the sandbox."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 
+import handlers
 from bot import ids
 from formatting.money import money
 from tests.app.harness import NOW, elements, text_of
@@ -39,6 +41,24 @@ async def test_a_shared_invoice_says_its_link_is_private_and_how_to_get_one(bot)
     # the shared copy's Download button gives whoever clicks it their own link, privately
     [theirs] = await bot.click(shared.to_dict(), ids.ACTION_INVOICE_DOWNLOAD, user="U0BOB")
     assert theirs.ephemeral_to == "U0BOB" and [e for e in elements(theirs) if e.get("url")]
+
+
+# what an answer that is an error, a refusal or empty shows
+NOT_AN_ANSWER = re.compile(
+    r":warning:|:no_entry:|no such|is not |No \w+ (deliveries )?match|_none_|No invoices|No charges|"
+    r"Nothing recorded|\*\$0\.00\*|\b0 (deliveries|records|change events)\b"
+)
+
+
+async def test_every_help_example_gets_a_real_answer_from_the_sandbox(bot):
+    assert [s.name for s in handlers.SUBCOMMANDS.values()][-2:] == ["whoami", "trail"]
+    # in help's order, as an admin (allowed everything): the top-up is asked before the trail shows it
+    for sub in handlers.SUBCOMMANDS.values():
+        assert sub.example.startswith("/telnyx "), sub.name
+        text = text_of(await bot.command(sub.example.removeprefix("/telnyx "), user="U0ADMIN"))
+        assert text.strip(), sub.example
+        wrong = NOT_AN_ANSWER.search(text)
+        assert wrong is None, f"{sub.example} answered {wrong.group(0)!r}:\n{text}"
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devkit.sandbox.data.billing import EXAMPLE_INVOICE_ID
+from devkit.sandbox.data.webhooks import EXAMPLE_DELIVERY_ID
 from tests.console.conftest import RunScript, flat
 
-WEBHOOK_ID = "8abe0e72-52ca-45e0-b162-0e1f2755a59a"  # the newest failed delivery of the seed-7 sandbox
-INVOICE_ID = "27ae38d5-d8df-43e1-9af0-610ab9dbb418"  # its newest invoice (October of the year before "now")
+WEBHOOK_ID = EXAMPLE_DELIVERY_ID  # the newest failed delivery of the sandbox (the id help shows)
+INVOICE_ID = EXAMPLE_INVOICE_ID  # its newest invoice (October of the year before "now")
 
 
 async def test_every_read_subcommand(run_script: RunScript, tmp_path: Path) -> None:
