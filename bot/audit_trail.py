@@ -32,6 +32,7 @@ SYSTEM = "system"  # the actor of changes the bot makes on its own (expiry)
 AUDIT_KEY = "audit-channel"  # the outbox key of audit-channel posts: one ordered stream
 AUDIT_POST = "audit.post"  # the outbox kind: payload {"id": record id, "channel": channel id}
 DENIED = "denied"  # the result of a refusal
+DENIED_ACTION = "denied: "  # a refusal's action: this, then the permission refused
 DENIALS_POSTED_EVERY = timedelta(hours=1)  # one post per person and refusal kind in this window
 
 
@@ -48,6 +49,13 @@ class AuditRecord:
     after: Any
     result: str
     detail: str = ""
+
+    @property
+    def refused(self) -> str | None:
+        """The permission a refusal record refused, else None."""
+        if self.result != DENIED or not self.action.startswith(DENIED_ACTION):
+            return None
+        return self.action.removeprefix(DENIED_ACTION)
 
 
 def _json_default(value: Any) -> Any:
@@ -172,7 +180,7 @@ class AuditTrail:
         self, actor: str, permission: str, target: str = "", detail: str = ""
     ) -> AuditRecord:
         """Record that `actor` was refused `permission` (action "denied: <permission>")."""
-        record = await self.record(actor, f"denied: {permission}", target, result=DENIED, detail=detail)
+        record = await self.record(actor, DENIED_ACTION + permission, target, result=DENIED, detail=detail)
         if self._on_denial is not None:
             self._on_denial(str(permission))
         return record

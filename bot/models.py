@@ -181,6 +181,16 @@ class AutoRechargeChange(_Model):
     threshold_amount: Decimal | None = None
     recharge_amount: Decimal | None = None
 
+    def against(self, prefs: AutoRechargePrefs) -> AutoRechargeChange:
+        """Only the settings this change gives a value `prefs` does not already have."""
+        wanted = self.model_dump(exclude_none=True)
+        return AutoRechargeChange(**{k: v for k, v in wanted.items() if getattr(prefs, k) != v})
+
+    @property
+    def empty(self) -> bool:
+        """It sets nothing: there is nothing to send."""
+        return not self.model_dump(exclude_none=True)
+
 
 class Invoice(_Model):
     invoice_id: str
@@ -218,9 +228,11 @@ class SummaryLine(_Model):
     quantity: int | None = None
     amount: MoneyOrNone = None
     new_quantity: int | None = None
-    new_amount: MoneyOrNone = None
+    new_amount: MoneyOrNone = None  # recurring plus one-time
+    new_one_time: MoneyOrNone = None  # the one-time part of new_amount, when Telnyx gave one
     existing_quantity: int | None = None
     existing_amount: MoneyOrNone = None
+    existing_one_time: MoneyOrNone = None
 
     @model_validator(mode="before")
     @classmethod
@@ -237,6 +249,7 @@ class SummaryLine(_Model):
             charges = _MonthCharges.model_validate(value.get(f"{month}_this_month") or {})
             lifted[f"{month}_quantity"] = charges.quantity
             lifted[f"{month}_amount"] = charges.amount  # a month's amount: its recurring plus one-time
+            lifted[f"{month}_one_time"] = charges.otc
         return lifted
 
     @property

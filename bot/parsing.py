@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u201d": "\u201d", "\u2019": "\u2019"}
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+[.,][0-9]*|[.,][0-9]+)")
 _OPTION = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*)=(.*)$", re.DOTALL)
 MAX_INPUT = 2000  # Slack's own limit on command text is lower; anything longer is not a real command
 
@@ -100,3 +103,24 @@ def parse(text: str) -> Parsed | UsageError:
             "options need a subcommand before them, e.g. `/telnyx usage messaging status=failed`"
         )
     return Parsed(name=name, args=tuple(args), options=options)
+
+
+class CountProblem(Enum):
+    """Why a word is not a count from 1 to some most (formatting/help.py says it in words)."""
+
+    NOT_A_NUMBER = "not a number"
+    NOT_WHOLE = "not a whole number"
+    TOO_FEW = "less than 1"
+    TOO_MANY = "more than the most"
+
+
+def parse_count(word: str, most: int) -> int | CountProblem:
+    """A count from 1 to `most` typed as ASCII digits, or what is wrong with it."""
+    if not _INTEGER.fullmatch(word):
+        return CountProblem.NOT_WHOLE if _DECIMAL.fullmatch(word) else CountProblem.NOT_A_NUMBER
+    number = int(word)
+    if number < 1:
+        return CountProblem.TOO_FEW
+    if number > most:
+        return CountProblem.TOO_MANY
+    return number

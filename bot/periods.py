@@ -3,13 +3,14 @@
 
 A `Period` is a half-open range of dates [start, end): `end` is the first day NOT included, which is what
 Telnyx's charges endpoints take. Weeks start on Monday. "today" is the UTC date the caller passes.
+People read a period in one style (formatting/periods.py), from its dates and, for a named one, its name.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 _LAST_N = re.compile(r"^last-(\d{1,4})-days?$")
@@ -22,11 +23,22 @@ MAX_LAST_N = 366
 class Period:
     start: date
     end: date  # exclusive
-    label: str
+    name: str = ""  # the period's name when one was typed ("the last 7 days", "last month"); "" for dates
+    asked_end: date | None = None  # the end asked for, when it lay after today and `end` was cut there
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days
+
+    def starts_after(self, today: date) -> bool:
+        """Nothing in it has happened yet."""
+        return self.start > today
+
+    def up_to(self, today: date) -> Period:
+        """The period cut at the end of `today` (itself when it ends by then); the cut remembers the end asked."""
+        if self.end <= today + timedelta(days=1):
+            return self
+        return replace(self, end=today + timedelta(days=1), asked_end=self.end)
 
     @property
     def last_day(self) -> date:
@@ -76,12 +88,12 @@ def _last_week(today: date) -> Period:
 
 
 def _this_month(today: date) -> Period:
-    return Period(_month_start(today), today + timedelta(days=1), f"{today:%B %Y} so far")
+    return Period(_month_start(today), today + timedelta(days=1), "this month so far")
 
 
 def _last_month(today: date) -> Period:
     start = _month_start(_month_start(today) - timedelta(days=1))
-    return Period(start, _month_start(today), f"{start:%B %Y}")
+    return Period(start, _month_start(today), "last month")
 
 
 # The periods named by a word, from the caller's today: the one list of those words (parsing, telling a
@@ -107,7 +119,7 @@ def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
         first, last = _parse_day(words[0]), _parse_day(words[1])
         if last < first:
             raise PeriodError(f"the range ends ({last}) before it starts ({first})")
-        return Period(first, last + timedelta(days=1), f"{first.isoformat()} to {last.isoformat()}")
+        return Period(first, last + timedelta(days=1))
     if len(words) != 1:
         raise PeriodError(f"`{' '.join(words)}` is not a period")
     word = words[0].lower()
@@ -120,13 +132,13 @@ def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
         return Period(today - timedelta(days=n - 1), today + timedelta(days=1), f"the last {n} days")
     if _DAY.match(word):
         d = _parse_day(word)
-        return Period(d, d + timedelta(days=1), d.isoformat())
+        return Period(d, d + timedelta(days=1))
     if _MONTH.match(word):
         try:
             start = date(int(word[:4]), int(word[5:7]), 1)
         except ValueError:
             raise PeriodError(f"`{word}` is not a real month (YYYY-MM)") from None
-        return Period(start, _next_month(start), f"{start:%B %Y}")
+        return Period(start, _next_month(start))
     raise PeriodError(f"`{words[0]}` is not a period")
 
 

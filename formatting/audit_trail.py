@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -11,7 +14,8 @@ from bot.approvals import Refused
 from bot.audit_trail import DENIED, AuditRecord
 from formatting.approvals import refusal_text
 from formatting.layout import BLOCK_BUDGET, context, fallback, header, pack_lines, section
-from formatting.text import compact, escape, showing, slack_date
+from formatting.money import money
+from formatting.text import compact, date_label, escape, showing, slack_date
 
 RESULT_MARK = {
     "ok": ":white_check_mark:",
@@ -21,15 +25,54 @@ RESULT_MARK = {
 }
 
 
+NOTHING = "—"  # a value that was not set
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*")
+_SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def _is_money(field: str) -> bool:
+    return field == "amount" or field.endswith(("_amount", "balance"))
+
+
+def _value(field: str, value: Any) -> str:
+    """A stored value as people read it (mrkdwn, escaped): money as money, dates in the house style,
+    people as mentions, on/off for flags, and an unset value as a dash."""
+    if value is None or value == "":
+        return NOTHING
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if _is_money(field) and isinstance(value, str | int) and _AMOUNT.fullmatch(str(value)):
+        try:
+            return money(Decimal(str(value)))
+        except InvalidOperation:
+            pass
+    if isinstance(value, str) and _INSTANT.fullmatch(value):
+        try:
+            return slack_date(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return date_label(date.fromisoformat(value))
+        except ValueError:
+            pass
+    if field.endswith("_by") and isinstance(value, str) and _SLACK_ID.fullmatch(value):
+        return f"<@{value}>"
+    return escape(compact(value))
+
+
 def _changes(before: Any, after: Any) -> list[str]:
-    """One "field: old → new" line per changed field (a creation has no before: every field is new)."""
-    if isinstance(after, dict) and (before is None or isinstance(before, dict)):
-        old = before or {}
-        keys = [k for k in after if old.get(k) != after.get(k)]
-        return [f"{escape(k)}: {escape(compact(old.get(k)))} → {escape(compact(after.get(k)))}" for k in keys]
+    """One "field: old → new" line per changed field; a creation (no before) lists "field: value"."""
+    if isinstance(after, dict) and before is None:
+        return [f"{escape(k)}: {_value(k, v)}" for k, v in after.items() if v is not None]
+    if isinstance(after, dict) and isinstance(before, dict):
+        keys = [k for k in after if before.get(k) != after.get(k)]
+        return [f"{escape(k)}: {_value(k, before.get(k))} → {_value(k, after.get(k))}" for k in keys]
     if before is None and after is None:
         return []
-    return [f"{escape(compact(before))} → {escape(compact(after))}"]
+    return [f"{_value('', before)} → {_value('', after)}"]
 
 
 def detail_text(record: AuditRecord) -> str:
@@ -38,18 +81,25 @@ def detail_text(record: AuditRecord) -> str:
     return refusal_text(refused) if refused is not None else record.detail
 
 
+def _headline(record: AuditRecord, *, limit: int | None = None) -> str:
+    """What happened in one line (mrkdwn): the action, on what, by whom, and the result, said once."""
+    target = escape(compact(record.target, limit) if limit else record.target)
+    if record.refused is not None:
+        return f"<@{record.actor}> was refused *{escape(record.refused)}* on `{target}`"
+    return f"*{escape(record.action)}* on `{target}` by <@{record.actor}>: *{escape(record.result)}*"
+
+
 def audit_record_text(record: AuditRecord) -> str:
     """Plain fallback."""
+    if record.refused is not None:
+        return f"<@{record.actor}> was refused {record.refused} on {record.target}"
     return f"{record.action} by <@{record.actor}> on {record.target}: {record.result}"
 
 
 def audit_record_blocks(record: AuditRecord) -> list[Block]:
     """One record: the action, who, the result, and each changed field."""
     mark = RESULT_MARK.get(record.result, ":information_source:")
-    lines = [
-        f"{mark} *{escape(record.action)}* on `{escape(record.target)}` by <@{record.actor}>: "
-        f"*{escape(record.result)}*"
-    ]
+    lines = [f"{mark} {_headline(record)}"]
     lines += _changes(record.before, record.after)[:20]
     if record.detail:
         lines.append(f"_{escape(compact(detail_text(record), 500))}_")
@@ -61,10 +111,7 @@ def audit_record_blocks(record: AuditRecord) -> list[Block]:
 
 def _trail_line(record: AuditRecord) -> str:
     mark = RESULT_MARK.get(record.result, ":information_source:")
-    line = (
-        f"{mark} {slack_date(record.at)} *{escape(record.action)}* on `{escape(compact(record.target, 80))}` "
-        f"by <@{record.actor}>: {escape(record.result)}"
-    )
+    line = f"{mark} {slack_date(record.at)} {_headline(record, limit=80)}"
     changes = _changes(record.before, record.after)[:4]
     if changes:
         line += "\n      " + "; ".join(changes)

@@ -164,6 +164,22 @@ def change_text(before: AutoRechargePrefs, after: AutoRechargePrefs) -> str:
     return "Auto-recharge saved. " + ("; ".join(changed) if changed else "Nothing changed.")
 
 
+def unchanged_text(prefs: AutoRechargePrefs) -> str:
+    """Plain fallback of unchanged_blocks."""
+    return "Auto-recharge: nothing changed; the values saved are the ones Telnyx already has."
+
+
+def unchanged_blocks(prefs: AutoRechargePrefs) -> list[Block]:
+    """A save that changed nothing: said plainly, with the settings as they stay."""
+    return [
+        header("Auto-recharge: nothing changed"),
+        section(
+            "The values you saved are the ones Telnyx already has, so nothing was sent to Telnyx and "
+            "nothing was recorded.\n" + "\n".join(f"{LABELS[f]}: {show(prefs, f)}" for f in FIELDS)
+        ),
+    ]
+
+
 def change_blocks(before: AutoRechargePrefs, after: AutoRechargePrefs, user_id: str) -> list[Block]:
     """Every field as before -> after, the changed ones in bold."""
     lines = []

@@ -7,7 +7,7 @@ from decimal import Decimal
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot import ids
-from bot.models import ChargesBreakdown, ChargesSummary, NumberCharges, SummaryLine
+from bot.models import ChargesBreakdown, ChargesSummary, ChargesTotals, NumberCharges, SummaryLine
 from formatting.layout import (
     BLOCK_BUDGET,
     actions,
@@ -25,18 +25,50 @@ MAX_SERVICES_PER_NUMBER = 5
 MAX_SERVICE_TOTALS = 10
 
 
+def _part(
+    label: str, quantity: int | None, amount: Decimal | None, one_time: Decimal | None, cur: str
+) -> str:
+    """ "new 3 ($4.78 monthly + $2.00 one-time)": the one-time part apart, so the monthly adds up to the
+    monthly totals above (a line's amount is its recurring plus its one-time charges)."""
+    amount = amount or Decimal(0)
+    if not one_time:
+        return f"{label} {count(quantity or 0)} ({money(amount, cur)})"
+    monthly = money(amount - one_time, cur)
+    return f"{label} {count(quantity or 0)} ({monthly} monthly + {money(one_time, cur)} one-time)"
+
+
 def _line(line: SummaryLine, cur: str) -> str:
     name = escape_truncated(line.alias or line.name, 120, single_line=True)
     if line.type == "simple":
         qty = f"{count(line.quantity)} × " if line.quantity is not None else ""
         return f"• *{name}*: {qty}{money(line.total, cur)}"
-    new = f"new {count(line.new_quantity or 0)} ({money(line.new_amount or Decimal(0), cur)})"
-    old = f"existing {count(line.existing_quantity or 0)} ({money(line.existing_amount or Decimal(0), cur)})"
+    new = _part("new", line.new_quantity, line.new_amount, line.new_one_time, cur)
+    old = _part("existing", line.existing_quantity, line.existing_amount, line.existing_one_time, cur)
     return f"• *{name}*: {new} · {old} · total {money(line.total, cur)}"
 
 
-def charges_summary_blocks(summary: ChargesSummary) -> list[Block]:
-    """The period's totals (new and existing MRC, one-time, other, credits, adjustments, grand total) and lines."""
+def _totals_note(t: ChargesTotals, cur: str) -> str:
+    """What the grand total is made of, so the totals and the lines below read as one account."""
+    parts = t.new_mrc + t.new_otc + t.existing_mrc + t.other + t.credits + t.ledger_adjustments
+    made_of = (
+        "Grand total = monthly (new + existing) + one-time + other + credits + adjustments. Monthly and "
+        "one-time are what the numbers cost (`/telnyx charges breakdown` lists each number); other is the "
+        "lines charged per item (port-outs, campaign fees)."
+    )
+    if parts == t.grand_total:
+        return made_of
+    gap = t.grand_total - parts
+    return (
+        f"{made_of} Telnyx's grand total is {money(abs(gap), cur)} {'more' if gap > 0 else 'less'} "
+        "than these add up to."
+    )
+
+
+def charges_summary_blocks(summary: ChargesSummary, *, note: str | None = None) -> list[Block]:
+    """The period's totals (new and existing MRC, one-time, other, credits, adjustments, grand total) and lines.
+
+    `note` (mrkdwn) says something about the period under the totals, e.g. that it was cut at today.
+    """
     cur, t = summary.currency, summary.totals
     period = period_label(summary.start_date, summary.end_date)
     blocks: list[Block] = [
@@ -52,6 +84,7 @@ def charges_summary_blocks(summary: ChargesSummary) -> list[Block]:
                 ("Grand total", f"*{money(t.grand_total, cur)}*"),
             ]
         ),
+        context(*([note] if note else []), _totals_note(t, cur)),
     ]
     # the lines get most of the room; the adjustments what is left; 4 blocks are kept for the end
     lines = [_line(line, cur) for line in summary.lines]
@@ -108,8 +141,13 @@ def breakdown_totals(b: ChargesBreakdown) -> tuple[Decimal, list[tuple[str, Deci
     return sum((n.total for n in b.results), Decimal(0)), services
 
 
-def charges_breakdown_blocks(b: ChargesBreakdown, *, top: int = 15, csv_value: str) -> list[Block]:
-    """The biggest costs by number and by service, with totals, and a Download CSV button."""
+def charges_breakdown_blocks(
+    b: ChargesBreakdown, *, top: int = 15, csv_value: str, note: str | None = None
+) -> list[Block]:
+    """The biggest costs by number and by service, with totals, and a Download CSV button.
+
+    `note` (mrkdwn) says something about the period under the totals, e.g. that it was cut at today.
+    """
     cur = b.currency
     period = period_label(b.start_date, b.end_date)
     grand, services = breakdown_totals(b)
@@ -122,6 +160,12 @@ def charges_breakdown_blocks(b: ChargesBreakdown, *, top: int = 15, csv_value: s
                 ("Numbers", count(len(numbers))),
                 ("Services", count(len(services))),
             ]
+        ),
+        context(
+            *([note] if note else []),
+            "Total = every number's monthly and one-time charges (the CSV's rows). The grand total of "
+            "`/telnyx charges` for the same days also counts port-outs, campaign fees, credits and "
+            "adjustments, so it can differ.",
         ),
     ]
     if not numbers:

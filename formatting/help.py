@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import Block
 
 from bot import ids
+from bot.parsing import CountProblem, Parsed
 from formatting.layout import context, fallback, header, pack_lines, section
-from formatting.text import escape, escape_truncated, inline_code, showing
+from formatting.text import escape, escape_truncated, inline_code, plural, showing, truncate
 
 MAX_HELP_BLOCKS = 8
 
@@ -95,3 +96,38 @@ def usage_error_text(problem: str, accepted: str = "", example: str = "") -> str
         + (f" Example: {command(example)}" if example else "")
     )
     return fallback(escape(text))
+
+
+def count_problem_text(
+    word: str,
+    problem: CountProblem,
+    *,
+    most: int,
+    noun: str,
+    plural_form: str | None = None,
+    most_is: str = "",
+) -> str:
+    """What is wrong with a typed count, e.g. "`1000` is more than 100 records".
+
+    `most_is` says what the most is when the bare number would not ("the 24 invoices one answer shows").
+    """
+    typed = f"`{truncate(word, 40)}`"
+    if problem is CountProblem.NOT_A_NUMBER:
+        return f"{typed} is not a number"
+    if problem is CountProblem.NOT_WHOLE:
+        return f"{typed} is not a whole number"
+    if problem is CountProblem.TOO_FEW:
+        return f"{typed} is less than 1 {noun}"
+    return f"{typed} is more than {most_is or plural(most, noun, plural_form)}"
+
+
+def extra_words_problem(parsed: Parsed, takes: str) -> str | None:
+    """What is wrong when a command that takes at most `takes` ("one number") got more, or an option."""
+    if parsed.options:
+        key, value = next(iter(parsed.options.items()))
+        return f"`{truncate(f'{key}={value}', 40)}` is not something `{parsed.name}` understands"
+    if len(parsed.args) > 1:
+        return (
+            f"`{parsed.name}` takes {takes}, not {len(parsed.args)} (`{truncate(' '.join(parsed.args), 60)}`)"
+        )
+    return None

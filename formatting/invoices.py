@@ -86,8 +86,12 @@ def plural_total(total: int) -> str:
     return showing(total, total, "invoice")
 
 
-def invoice_blocks(invoice: Invoice) -> list[Block]:
-    """One invoice with its short-lived download link as a link button (show it only to the asker)."""
+def invoice_blocks(invoice: Invoice, *, link_withheld: bool = False) -> list[Block]:
+    """One invoice with its short-lived download link as a link button (show it only to the asker).
+
+    `link_withheld`: the answer goes to a channel, so no link was asked for on purpose; it says how each
+    reader gets their own, and offers the Download button that gives one to whoever clicks it.
+    """
     blocks: list[Block] = [
         header(f"Invoice {_period(invoice)}"),
         fields_section(
@@ -99,7 +103,20 @@ def invoice_blocks(invoice: Invoice) -> list[Block]:
         ),
     ]
     url = invoice.download_url
-    if url and len(url) <= BUTTON_URL and url.startswith(("https://", "http://")):
+    if link_withheld:
+        own = inline_code(f"/telnyx invoice {invoice.invoice_id}", 300)
+        accessory = None
+        if fits_value(invoice.invoice_id):
+            accessory = button("Download", ids.ACTION_INVOICE_DOWNLOAD, value=invoice.invoice_id)
+        blocks.append(
+            section(
+                ":lock: The download link is private: Telnyx's links are short lived, so the bot gives one "
+                f"only to the person who asks. Get your own with {own}"
+                + (" or the Download button." if accessory else "."),
+                accessory=accessory,
+            )
+        )
+    elif url and len(url) <= BUTTON_URL and url.startswith(("https://", "http://")):
         blocks.append(actions(button("Download PDF", ids.ACTION_INVOICE_LINK, url=url, style="primary")))
         blocks.append(context(PERSONAL_LINK_NOTE + " Ask again for a fresh one if it has expired."))
     else:

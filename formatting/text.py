@@ -130,21 +130,22 @@ def date_label(day: date, locale: str = "en_US") -> str:
 
 
 def period_label(start: date, end: date, *, end_exclusive: bool = True) -> str:
-    """A date range such as "Nov 1 – Nov 30, 2023"; Telnyx end dates are exclusive by default."""
+    """A date range in the one style people read: "Nov 1 – Nov 29, 2026", both days included.
+
+    A whole month is "November 2026", one day "Nov 1, 2026", and a range across a new year names both
+    years ("Dec 15, 2025 – Jan 10, 2026"). Telnyx end dates are exclusive by default: the label shows the
+    last day included, never the first day after.
+    """
     last = end - timedelta(days=1) if end_exclusive and end > start else end
     if last == start:
         return date_label(start)
-    if (
-        start.day == 1
-        and (last + timedelta(days=1)).day == 1
-        and (start.year, start.month)
-        == (
-            last.year,
-            last.month,
-        )
-    ):
+    whole_month = start.day == 1 and (last + timedelta(days=1)).day == 1
+    if whole_month and (start.year, start.month) == (last.year, last.month):
         return format_date(start, format="MMMM y", locale="en_US")
-    return f"{date_label(start)} – {date_label(last)}"
+    first = (
+        format_date(start, format="MMM d", locale="en_US") if start.year == last.year else date_label(start)
+    )
+    return f"{first} – {date_label(last)}"
 
 
 def count(number: int) -> str:

@@ -160,7 +160,11 @@ def card_blocks(
     r: TopupRequest, balance: Balance | None = None, evidence: Evidence | None = None
 ) -> list[Block]:
     """The approval card: Approve/Deny while pending, Paid/Not charged while the outcome is unknown;
-    otherwise who decided, when, and the result."""
+    otherwise who decided, when, and the result.
+
+    A pending card shows the balance for the approver; `balance` None there means it could not be read,
+    and the card says so rather than leave it out without a word.
+    """
     pairs = [
         ("Amount", _amount(r)),
         ("Requested by", f"<@{r.requester}>"),
@@ -172,6 +176,8 @@ def card_blocks(
             ("Balance", money(balance.balance, balance.currency)),
             ("Available credit", money(balance.available_credit, balance.currency)),
         ]
+    elif r.state == TopupState.PENDING:
+        pairs.append(("Balance", "_unavailable right now_: it could not be read from Telnyx"))
     blocks: list[Block] = [
         header(f"Top-up request: {_amount(r)}"),
         fields_section(pairs),

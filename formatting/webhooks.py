@@ -57,20 +57,30 @@ def _last_status(delivery: WebhookDelivery) -> str:
     return describe_attempt(attempts[-1]) if attempts else "no attempts recorded"
 
 
-def _summary_text(summary: FailureSummary) -> str:
-    if not summary.groups:
+def _summary_text(summary: FailureSummary, *, delivered_only: bool = False) -> str:
+    """The failure rate over every delivery the answer speaks of, then the failures grouped."""
+    deliveries = plural(summary.considered, "delivery", "deliveries")
+    if not summary.considered:
+        return "No deliveries in this window, so none failed."
+    if delivered_only:
+        # the rows are delivered ones: grouping failures here would read as failures among them
+        if not summary.failed:
+            return f"This list shows delivered ones only; none of the {deliveries} in this window failed."
         return (
-            f"*No failed deliveries* among the {plural(summary.considered, 'delivery', 'deliveries')} shown."
+            f"This list shows delivered ones only. Of the {deliveries} in this window, "
+            f"*{summary.failed:,} failed*: use `failed` instead of `delivered` to see them grouped by "
+            "endpoint and cause."
         )
-    lines = [
-        f"*Failures by endpoint and cause* ({summary.failed:,} of "
-        f"{plural(summary.considered, 'delivery', 'deliveries')} failed)"
-    ]
+    if not summary.groups:
+        return f"*No failed deliveries* among the {deliveries}."
+    lines = [f"*Failures by endpoint and cause* ({summary.failed:,} of {deliveries} failed)"]
     for group in summary.groups[:MAX_GROUPS]:
         latest = f", latest {slack_date(group.latest_at)}" if group.latest_at else ""
         lines.append(f"• {inline_code(group.endpoint, 150)}: {group.count:,} × {escape(group.label)}{latest}")
     if len(summary.groups) > MAX_GROUPS:
         lines.append(f"_{showing(MAX_GROUPS, len(summary.groups), 'group')}_")
+    if summary.grouped < summary.failed:
+        lines.append(f"_Grouped: the latest {summary.grouped:,} of the {summary.failed:,} failures._")
     return "\n".join(lines)
 
 
@@ -92,9 +102,17 @@ def _row(delivery: WebhookDelivery) -> Block:
 
 
 def webhooks_blocks(
-    deliveries: list[WebhookDelivery], *, total: int, summary: FailureSummary, filter_label: str
+    deliveries: list[WebhookDelivery],
+    *,
+    total: int,
+    summary: FailureSummary,
+    filter_label: str,
+    delivered_only: bool = False,
 ) -> list[Block]:
-    """Recent deliveries (status, event type, attempts, last HTTP status), headed by the failure summary."""
+    """Recent deliveries (status, event type, attempts, last HTTP status), headed by the failure summary.
+
+    `summary` speaks of every delivery in the window (any status); `delivered_only` says the rows do not.
+    """
     shown = deliveries[: min(MAX_ROWS, BLOCK_BUDGET - 5)]
     total = max(total, len(deliveries))
     blocks: list[Block] = [
@@ -103,7 +121,7 @@ def webhooks_blocks(
             escape_truncated(filter_label or "all deliveries", 200, single_line=True),
             showing(len(shown), total, "delivery", "deliveries"),
         ),
-        section(_summary_text(summary)),
+        section(_summary_text(summary, delivered_only=delivered_only)),
         DividerBlock(),
     ]
     if not shown:
@@ -118,14 +136,20 @@ def webhooks_text(
     total: int | None = None,
     summary: FailureSummary | None = None,
     filter_label: str = "",
+    delivered_only: bool = False,
 ) -> str:
     """Plain fallback for webhooks_blocks: how many, and the top failure cause when there is one."""
     total = max(total or 0, len(deliveries))
     label = f" ({filter_label})" if filter_label else ""
     text = f"Telnyx webhook deliveries{label}: {total:,} found."
-    if summary is not None and summary.groups:
+    if summary is not None and delivered_only:
+        text += f" {summary.failed:,} of the {summary.considered:,} in this window failed."
+    elif summary is not None and summary.groups:
         top = summary.groups[0]
-        text += f" {summary.failed:,} failed; most often {top.label} at {top.endpoint} ({top.count:,})."
+        text += (
+            f" {summary.failed:,} of {summary.considered:,} failed; "
+            f"most often {top.label} at {top.endpoint} ({top.count:,})."
+        )
     return fallback(escape(text))
 
 

@@ -6,6 +6,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.parsing import Parsed
 from formatting.audit import audit_blocks, audit_text
+from formatting.periods import describe_period
 from handlers.periods import period_or_answer, split_period
 from handlers.replies import answer, services, usage_error
 from handlers.subcommand import Subcommand
@@ -32,8 +33,8 @@ async def run_audit(context: AsyncBoltContext, parsed: Parsed) -> None:
     total = page.page.total_results
     await answer(
         context,
-        audit_text(page.events, total=total, period_label=period.label),
-        audit_blocks(page.events, total=total, period_label=period.label),
+        audit_text(page.events, total=total, period_label=describe_period(period)),
+        audit_blocks(page.events, total=total, period_label=describe_period(period)),
         share=f"audit {period.start.isoformat()} {period.last_day.isoformat()}",
     )
 

@@ -24,6 +24,8 @@ from formatting.autorecharge import (
     prefs_blocks,
     prefs_text,
     unavailable_modal,
+    unchanged_blocks,
+    unchanged_text,
 )
 from handlers.access import check, require
 from handlers.replies import SHARED_BY, TRIGGER, answer, answer_error, services, slack, usage_error, user
@@ -119,7 +121,10 @@ def read_form(values: dict[str, Any]) -> tuple[AutoRechargeChange | None, dict[s
 
 
 async def handle_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-    """Save: inline errors for bad amounts; access checked again; PATCH; answer before -> after."""
+    """Save: inline errors for bad amounts; access checked again; PATCH what differs; answer before -> after.
+
+    A save that changes nothing sends nothing to Telnyx and records nothing: it only says so.
+    """
     change, errors = read_form(((body.get("view") or {}).get("state") or {}).get("values") or {})
     if change is None:
         await ack(response_action="errors", errors=errors)
@@ -130,6 +135,10 @@ async def handle_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
     try:
         await services(context).telnyx.invalidate("auto_recharge")  # "before" must be what Telnyx has now
         before = (await services(context).telnyx.auto_recharge_prefs()).value
+        change = change.against(before)
+        if change.empty:
+            await answer(context, unchanged_text(before), unchanged_blocks(before))
+            return
         after = await services(context).telnyx.update_auto_recharge_prefs(change)
     except TelnyxError as err:
         await audit.record(

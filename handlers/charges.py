@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -20,6 +20,8 @@ from formatting.charges import (
     charges_summary_text,
 )
 from formatting.export import export_empty_blocks, export_empty_text
+from formatting.periods import cut_note
+from formatting.text import period_label
 from handlers.access import require
 from handlers.periods import period_or_answer, split_period
 from handlers.replies import action_value, answer, services, usage_error
@@ -27,7 +29,9 @@ from handlers.subcommand import Subcommand
 from handlers.uploads import file_destination, upload_csv
 
 MAX_DAYS = 31  # Telnyx refuses longer ranges for both charges endpoints
-EXAMPLE = "/telnyx charges 2025-05-01 2025-05-20"
+EXAMPLE = "/telnyx charges 2025-05-01 2025-05-20"  # for a period typed wrong: the form of a date range
+# help's example is relative, so it names a closed month with charges on any account old enough
+HELP_EXAMPLE = "/telnyx charges last-month"
 
 
 async def run_charges(context: AsyncBoltContext, parsed: Parsed) -> None:
@@ -57,7 +61,7 @@ async def run_charges(context: AsyncBoltContext, parsed: Parsed) -> None:
         await answer(
             context,
             charges_breakdown_text(data),
-            charges_breakdown_blocks(data, csv_value=csv_value),
+            charges_breakdown_blocks(data, csv_value=csv_value, note=cut_note(period)),
             share=f"charges breakdown {period.start.isoformat()} {period.last_day.isoformat()}",
         )
         return
@@ -65,7 +69,7 @@ async def run_charges(context: AsyncBoltContext, parsed: Parsed) -> None:
     await answer(
         context,
         charges_summary_text(summary),
-        charges_summary_blocks(summary),
+        charges_summary_blocks(summary, note=cut_note(period)),
         share=f"charges {period.start.isoformat()} {period.last_day.isoformat()}",
     )
 
@@ -107,8 +111,9 @@ async def handle_breakdown_csv(ack: AsyncAck, body: dict[str, Any], context: Asy
         return  # not a value this app sends: nothing to answer
     start, end = period
     data = await services(context).telnyx.charges_breakdown(start, end)
-    name = f"telnyx-charges-{start.isoformat()}-to-{end.isoformat()}.csv"
-    title = f"Charges breakdown, {start} to {end} (end excluded)"
+    last_day = end - timedelta(days=1)  # the button carries Telnyx's exclusive end; people read the last day
+    name = f"telnyx-charges-{start.isoformat()}-to-{last_day.isoformat()}.csv"
+    title = f"Charges breakdown, {period_label(start, end)}"
     if not any(result.services for result in data.results):
         await answer(context, export_empty_text(title), export_empty_blocks(title=title))
         return
@@ -121,7 +126,7 @@ SUBCOMMANDS = (
         "/telnyx charges [breakdown] [period]",
         "Charges for a period of up to 31 days (default this month): totals and lines; with `breakdown`, the "
         "biggest costs by number and service, and a CSV.",
-        EXAMPLE,
+        HELP_EXAMPLE,
         run_charges,
     ),
 )

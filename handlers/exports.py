@@ -29,6 +29,7 @@ from formatting.export import (
     export_failed_blocks,
     export_progress_blocks,
 )
+from formatting.periods import describe_period
 from handlers.replies import answer_error, respond, services, slack, user
 from handlers.uploads import upload_csv
 
@@ -71,7 +72,7 @@ async def start_export(
     context: AsyncBoltContext, channel: str, record_type: str, period: Period, filters: dict[str, str]
 ) -> None:
     """Post the progress message in `channel`, then run the export in the background (the click is acked)."""
-    title = f"{record_type} records, {period.label}"
+    title = f"{record_type} records, {describe_period(period)}"
     try:
         posted = await slack(context).chat_postMessage(
             channel=channel,

@@ -12,6 +12,7 @@ from bot.parsing import Parsed
 from bot.uuids import is_uuid
 from formatting.invoices import invoice_blocks, invoice_text, invoices_blocks, invoices_text
 from handlers.access import require
+from handlers.counts import count_or_answer
 from handlers.replies import SHARED_BY, action_value, answer, services, usage_error
 from handlers.subcommand import Subcommand
 
@@ -21,19 +22,17 @@ EXAMPLE = "/telnyx invoice 3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 async def run_invoices(context: AsyncBoltContext, parsed: Parsed) -> None:
     """Reply with the latest N invoices, each with a download button."""
-    accepted = f"a number of invoices from 1 to {INVOICES_MAX} (default {INVOICES_DEFAULT})"
-    if parsed.options or len(parsed.args) > 1:
-        await usage_error(context, "`invoices` takes at most one number", accepted, "/telnyx invoices 12")
+    count = await count_or_answer(
+        context,
+        parsed,
+        default=INVOICES_DEFAULT,
+        most=INVOICES_MAX,
+        noun="invoice",
+        example="/telnyx invoices 12",
+        most_is=f"the {INVOICES_MAX} invoices one answer shows",
+    )
+    if count is None:
         return
-    count = INVOICES_DEFAULT
-    if parsed.args:
-        raw = parsed.args[0]
-        if not raw.isdigit() or not 1 <= int(raw) <= INVOICES_MAX:
-            await usage_error(
-                context, f"`{raw}` is not a number of invoices", accepted, "/telnyx invoices 12"
-            )
-            return
-        count = int(raw)
     svc = services(context)
     fresh = await svc.telnyx.invoices(page=1, size=count)
     page = fresh.value
@@ -48,7 +47,8 @@ async def show_invoice(context: AsyncBoltContext, invoice_id: str) -> None:
     """One invoice; the short-lived download link goes only to the person who asked, never to a channel."""
     mine = context.get(SHARED_BY) is None
     invoice = await services(context).telnyx.invoice(invoice_id, link=mine)
-    await answer(context, invoice_text(invoice), invoice_blocks(invoice), share=f"invoice {invoice_id}")
+    blocks = invoice_blocks(invoice, link_withheld=not mine)
+    await answer(context, invoice_text(invoice), blocks, share=f"invoice {invoice_id}")
 
 
 async def run_invoice(context: AsyncBoltContext, parsed: Parsed) -> None:

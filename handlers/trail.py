@@ -7,20 +7,22 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from bot.access import Permission
 from bot.parsing import Parsed
 from formatting.audit_trail import trail_blocks, trail_text
-from handlers.replies import answer, services, usage_error
+from handlers.counts import count_or_answer
+from handlers.replies import answer, services
 from handlers.subcommand import Subcommand
 
 TRAIL_DEFAULT, TRAIL_MAX = 20, 100
+EXAMPLE = "/telnyx trail 50"
 
 
 async def run_trail(context: AsyncBoltContext, parsed: Parsed) -> None:
     """The last N records: changes, decisions and denials."""
-    accepted = f"a number of records from 1 to {TRAIL_MAX} (default {TRAIL_DEFAULT})"
-    raw = parsed.args[0] if parsed.args else str(TRAIL_DEFAULT)
-    if parsed.options or len(parsed.args) > 1 or not raw.isdigit() or not 1 <= int(raw) <= TRAIL_MAX:
-        await usage_error(context, "`trail` takes at most one number", accepted, "/telnyx trail 50")
+    count = await count_or_answer(
+        context, parsed, default=TRAIL_DEFAULT, most=TRAIL_MAX, noun="record", example=EXAMPLE
+    )
+    if count is None:
         return
-    records = await services(context).audit.recent(int(raw))
+    records = await services(context).audit.recent(count)
     await answer(context, trail_text(records), trail_blocks(records))
 
 
@@ -29,7 +31,7 @@ SUBCOMMANDS = (
         "trail",
         "/telnyx trail [N]",
         "The bot's own audit trail: the last N changes, decisions and denials it handled (admins).",
-        "/telnyx trail 50",
+        EXAMPLE,
         run_trail,
         permission=Permission.ADMIN,
         shareable=False,

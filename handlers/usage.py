@@ -18,6 +18,7 @@ from bot.access import Permission
 from bot.parsing import Parsed
 from bot.periods import Period
 from bot.telnyx_client import RECORD_TYPES
+from formatting.periods import describe_period
 from formatting.usage import UsageStats, usage_blocks, usage_text
 from handlers.access import require
 from handlers.exports import start_export
@@ -40,7 +41,8 @@ def nav_value(record_type: str, period: Period, filters: dict[str, str], page: i
             "t": record_type,
             "s": period.start.isoformat(),
             "e": period.end.isoformat(),
-            "l": period.label,
+            "l": period.name,
+            "a": period.asked_end.isoformat() if period.asked_end else None,
             "f": filters,
             "p": page,
         },
@@ -52,10 +54,16 @@ def read_value(value: str) -> tuple[str, Period, dict[str, str], int] | None:
     """The query a button carries, or None for a value this app never sent."""
     try:
         d = json.loads(value)
-        period = Period(date.fromisoformat(d["s"]), date.fromisoformat(d["e"]), str(d["l"]))
+        asked = d.get("a")
+        period = Period(
+            date.fromisoformat(d["s"]),
+            date.fromisoformat(d["e"]),
+            str(d["l"]),
+            date.fromisoformat(asked) if asked else None,
+        )
         filters = {str(k): str(v) for k, v in dict(d["f"]).items()}
         return str(d["t"]), period, filters, int(d["p"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -107,14 +115,14 @@ async def show_page(
     last = max(records.page.total_pages, 1)
     blocks = usage_blocks(
         record_type,
-        period.label,
+        describe_period(period),
         records,
         stats,
         nav_value_prev=nav_value(record_type, period, filters, page - 1) if page > 1 else None,
         nav_value_next=nav_value(record_type, period, filters, page + 1) if page < last else None,
         export_value=nav_value(record_type, period, filters, 1),
     )
-    text = usage_text(record_type, period.label, stats)
+    text = usage_text(record_type, describe_period(period), stats)
     await answer(context, text, blocks, share=None, replace=replace)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -11,11 +12,13 @@ from bot import ids
 from bot.access import Permission
 from bot.diagnosis import diagnose, summarize_failures
 from bot.errors import TelnyxNotFound
-from bot.models import WEBHOOK_STATUSES, WebhookStatus
+from bot.models import WEBHOOK_STATUSES, WebhookDeliveryPage, WebhookStatus
 from bot.parsing import Parsed
 from bot.uuids import is_uuid, uuids_in
+from formatting.help import extra_words_problem
 from formatting.layout import section
-from formatting.text import escape_truncated
+from formatting.periods import describe_period
+from formatting.text import escape_truncated, truncate
 from formatting.webhooks import (
     no_ids_blocks,
     no_ids_text,
@@ -31,6 +34,7 @@ from handlers.replies import action_value, answer, answer_error, services, usage
 from handlers.subcommand import Subcommand
 
 EXAMPLE = "/telnyx webhooks failed event_type=message.finalized last-7-days"
+DELIVERY_EXAMPLE = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
 SHOWN = 15
 SUMMARY_OF = 100  # the latest failures the summary groups (one page, shared by identical commands)
 RESPONSE_URL_POSTS = 5  # Slack accepts five posts to one response_url
@@ -59,30 +63,47 @@ async def run_webhooks(context: AsyncBoltContext, parsed: Parsed) -> None:
         period = await period_or_answer(context, period_words, default="last-7-days", example=EXAMPLE)
         if period is None:
             return
-    window = {"started_after": period.start_dt(), "started_before": period.end_dt()} if period else {}
-    listing, failures = await asyncio.gather(
-        services(context).telnyx.webhook_deliveries(
-            status=status, event_type=event_type, page=1, size=SHOWN, **window
-        ),
-        services(context).telnyx.webhook_deliveries(
-            status="failed", event_type=event_type, page=1, size=SUMMARY_OF, **window
-        ),
-    )
+    start, end = (period.start_dt(), period.end_dt()) if period else (None, None)
+    telnyx = services(context).telnyx
+
+    def read(status: WebhookStatus | None, size: int) -> Awaitable[WebhookDeliveryPage]:
+        return telnyx.webhook_deliveries(
+            status=status, event_type=event_type, started_after=start, started_before=end, page=1, size=size
+        )
+
+    # the failure rate speaks of every delivery in the window, whatever status the list shows: the
+    # failures' page gives their count (and the latest to group), the window's count comes from the
+    # list itself when it is unfiltered, else from a one-row read of every status
+    reads = [read(status, SHOWN), read("failed", 1 if status == "delivered" else SUMMARY_OF)]
+    if status is not None:
+        reads.append(read(None, 1))
+    pages = await asyncio.gather(*reads)
+    listing, failures = pages[0], pages[1]
+    window = pages[2] if status is not None else listing
     label = " ".join(
         x
         for x in (
             status or "all",
             f"event_type={event_type}" if event_type else "",
-            period.label if period else "recent",
+            describe_period(period) if period else "recent",
         )
         if x
     )
     share = " ".join(["webhooks", *parsed.args, *(f"{k}={v}" for k, v in parsed.options.items())])
 
-    summary = summarize_failures(failures.deliveries)
+    summary = summarize_failures(
+        failures.deliveries if status != "delivered" else [],
+        failed=failures.page.total_results,
+        considered=window.page.total_results,
+    )
     total = listing.page.total_results
-    text = webhooks_text(listing.deliveries, total=total, summary=summary, filter_label=label)
-    blocks = webhooks_blocks(listing.deliveries, total=total, summary=summary, filter_label=label)
+    delivered_only = status == "delivered"
+    text = webhooks_text(
+        listing.deliveries, total=total, summary=summary, filter_label=label, delivered_only=delivered_only
+    )
+    blocks = webhooks_blocks(
+        listing.deliveries, total=total, summary=summary, filter_label=label, delivered_only=delivered_only
+    )
     await answer(context, text, blocks, share=share)
 
 
@@ -100,11 +121,14 @@ async def show_delivery(context: AsyncBoltContext, delivery_id: str) -> None:
 
 async def run_webhook(context: AsyncBoltContext, parsed: Parsed) -> None:
     """`webhook <id>`."""
-    example = "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
-    if len(parsed.args) != 1 or parsed.options or not is_uuid(parsed.args[0]):
-        await usage_error(
-            context, "`webhook` needs one delivery id", "a webhook delivery id (a UUID)", example
-        )
+    accepted = "a webhook delivery id (a UUID), from `/telnyx webhooks` or an alert"
+    problem = extra_words_problem(parsed, "one delivery id")
+    if problem is None and not parsed.args:
+        problem = "`webhook` needs a delivery id"
+    elif problem is None and not is_uuid(parsed.args[0]):
+        problem = f"`{truncate(parsed.args[0], 60)}` is not a delivery id (a UUID)"
+    if problem is not None:
+        await usage_error(context, problem, accepted, DELIVERY_EXAMPLE)
         return
     await show_delivery(context, parsed.args[0].lower())
 
@@ -170,7 +194,7 @@ SUBCOMMANDS = (
         "webhook",
         "/telnyx webhook <id>",
         "Why a webhook delivery failed: attempts, response, payload, and what to do.",
-        "/telnyx webhook 0ccc7b54-4df3-4bca-a65a-3da1ecc777f0",
+        DELIVERY_EXAMPLE,
         run_webhook,
     ),
 )

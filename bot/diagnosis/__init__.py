@@ -73,7 +73,12 @@ class FailureSummary:
 
     groups: tuple[FailureGroup, ...]
     failed: int  # failed deliveries among those considered
-    considered: int  # deliveries looked at
+    considered: int  # the deliveries the failure rate speaks of
+
+    @property
+    def grouped(self) -> int:
+        """The failed deliveries the groups count (one page of them when there are more)."""
+        return sum(g.count for g in self.groups)
 
 
 def _netloc(host: str, port: int | None) -> str:
@@ -231,8 +236,15 @@ def delivery_endpoint(delivery: WebhookDelivery) -> str | None:
     return None
 
 
-def summarize_failures(deliveries: Sequence[WebhookDelivery]) -> FailureSummary:
-    """Group the failed deliveries by (endpoint host + path, cause), most frequent first."""
+def summarize_failures(
+    deliveries: Sequence[WebhookDelivery], *, failed: int | None = None, considered: int | None = None
+) -> FailureSummary:
+    """Group the failed deliveries by (endpoint host + path, cause), most frequent first.
+
+    When `deliveries` is one page of a larger set (the latest failures only, say), `failed` and
+    `considered` are Telnyx's counts over the whole set: the rate then speaks of every delivery in it,
+    not of the page.
+    """
     counts: dict[tuple[str, str], list[WebhookDelivery]] = {}
     for delivery in deliveries:
         if delivery.status != "failed":
@@ -251,6 +263,7 @@ def summarize_failures(deliveries: Sequence[WebhookDelivery]) -> FailureSummary:
         for (endpoint, kind), items in counts.items()
     ]
     groups.sort(key=lambda g: (-g.count, g.endpoint, g.kind))
-    return FailureSummary(
-        groups=tuple(groups), failed=sum(g.count for g in groups), considered=len(deliveries)
-    )
+    grouped = sum(g.count for g in groups)
+    failed = max(failed if failed is not None else grouped, grouped)
+    considered = max(considered if considered is not None else len(deliveries), failed)
+    return FailureSummary(groups=tuple(groups), failed=failed, considered=considered)

@@ -95,14 +95,14 @@ async def test_role_matrix_every_permission_for_every_role(tmp_path, user):
         for group, members in GROUPS.items():
             bot.slack.set_usergroup(group, members)
         for permission, check in CHECKS.items():
-            denials = audit_posts(bot).count(f"denied: {permission}* on")
+            denials = audit_posts(bot).count(f"was refused *{permission}* on")
             allowed = await check(bot, user)
             assert allowed is (permission in ROLE[role]), f"{user} ({role}) {permission}"
             if not allowed:  # the reason went to the user alone, and the denial was recorded
                 assert "You may not" in text_of(
                     bot.slack.messages(GENERAL, user)[-1:] + bot.slack.messages(APPROVALS, user)[-1:]
                 )
-                assert audit_posts(bot).count(f"denied: {permission}* on") == denials + 1, permission
+                assert audit_posts(bot).count(f"was refused *{permission}* on") == denials + 1, permission
         bot.slack.assert_no_errors()
 
 
@@ -205,9 +205,10 @@ async def test_admins_read_the_bots_own_audit_trail(bot):
     posted = await request_topup(bot)
     await bot.click(posted, ids.ACTION_TOPUP_APPROVE, user="U0ALICE", channel=APPROVALS)
     text = text_of(await bot.command("trail 5", user="U0ADMIN"))
-    assert "denied: approve_topup" in text and "topup.request" in text and "by <@U0ALICE>" in text
-    assert text.index("denied: approve_topup") < text.index("topup.request")  # newest first
-    assert "`trail` takes at most one number" in text_of(await bot.command("trail lots", user="U0ADMIN"))
+    refused = "<@U0ALICE> was refused *approve_topup*"
+    assert refused in text and "topup.request" in text
+    assert text.index(refused) < text.index("topup.request")  # newest first
+    assert "`lots` is not a number" in text_of(await bot.command("trail lots", user="U0ADMIN"))
     assert card(bot) is posted
 
 

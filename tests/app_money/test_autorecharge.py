@@ -147,7 +147,7 @@ async def test_save_patches_once_and_answers_before_and_after(bot):
     assert "Auto-recharge: on (unchanged)" in answer and "Changed by <@U0FIN2>" in answer
     posts = audit_posts(bot)
     assert "autorecharge.change* on `autorecharge` by <@U0FIN2>: *ok*" in posts
-    assert "threshold_amount: 100.00 → 75.00" in posts and "recharge_amount: 250.00 → 1500.50" in posts
+    assert "threshold_amount: $100.00 → $75.00" in posts and "recharge_amount: $250.00 → $1,500.50" in posts
 
 
 async def test_access_is_checked_again_when_the_form_is_submitted(bot):
@@ -172,7 +172,7 @@ async def test_access_is_checked_again_when_the_form_is_submitted(bot):
     assert "You may not change auto-recharge" in answer and "finance or admin role" in answer
     assert bot.sandbox.request_count(PREFS, "PATCH") == 0
     assert bot.sandbox.state.auto_recharge["threshold_amount"] == before
-    assert "denied: change_autorecharge* on `change auto-recharge` by <@U0FIN2>" in audit_posts(bot)
+    assert "<@U0FIN2> was refused *change_autorecharge* on `change auto-recharge`" in audit_posts(bot)
 
 
 async def test_leaving_the_finance_group_takes_effect_at_submit_despite_the_cached_membership(bot):
@@ -199,3 +199,39 @@ async def test_telnyx_failing_changes_nothing_and_says_so(bot):
     )  # the modal says so instead of loading forever
     [broken] = bot.slack.view_stack(FIN1)
     assert "Telnyx is unavailable" in visible_text(broken["blocks"]) and broken.get("submit") is None
+
+
+async def test_a_save_that_changes_nothing_says_so_and_sends_and_records_nothing(bot):
+    bot.sandbox.state.auto_recharge.update(
+        threshold_amount=Decimal("100.00"),
+        recharge_amount=Decimal("250.00"),
+        preference="ach",
+        enabled=True,
+        invoice_enabled=True,
+    )
+    modal = await open_editor(bot)
+    records = await bot.svc.audit.recent()
+    resp = await bot.requests.view_submission(modal, form("100", "250.00"), user=FIN1)  # as they are
+    await bot.idle()
+    assert resp.ok and bot.slack.view_stack(FIN1) == []
+    answer = text_of(bot.slack.messages(GENERAL, FIN1)[-1:])
+    assert "nothing changed" in answer and "nothing was sent to Telnyx" in answer
+    assert "Auto-recharge saved" not in answer and "Changed by" not in answer
+    assert bot.sandbox.request_count(PREFS, "PATCH") == 0
+    assert await bot.svc.audit.recent() == records and "autorecharge.change" not in audit_posts(bot)
+
+
+async def test_a_save_sends_telnyx_only_what_changed(bot):
+    bot.sandbox.state.auto_recharge.update(
+        threshold_amount=Decimal("100.00"),
+        recharge_amount=Decimal("250.00"),
+        preference="ach",
+        enabled=True,
+        invoice_enabled=True,
+    )
+    modal = await open_editor(bot)
+    await bot.requests.view_submission(modal, form("75", "250"), user=FIN1)
+    await bot.idle()
+    [patch] = [r for r in bot.sandbox.requests if r.method == "PATCH"]
+    assert patch.json == {"threshold_amount": "75.00"}
+    assert "threshold_amount: $100.00 → $75.00" in audit_posts(bot)

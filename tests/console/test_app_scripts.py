@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devkit.sandbox.data.billing import EXAMPLE_INVOICE_ID
+from devkit.sandbox.data.webhooks import EXAMPLE_DELIVERY_ID
 from tests.console.conftest import RunScript, flat
 
-WEBHOOK_ID = "8abe0e72-52ca-45e0-b162-0e1f2755a59a"  # the newest failed delivery of the seed-7 sandbox
-INVOICE_ID = "27ae38d5-d8df-43e1-9af0-610ab9dbb418"  # its newest invoice (October of the year before "now")
+WEBHOOK_ID = EXAMPLE_DELIVERY_ID  # the newest failed delivery of the sandbox (the id help shows)
+INVOICE_ID = EXAMPLE_INVOICE_ID  # its newest invoice (October of the year before "now")
 
 
 async def test_every_read_subcommand(run_script: RunScript, tmp_path: Path) -> None:
@@ -111,7 +113,7 @@ ach
     saved = modal
     assert "Auto-recharge saved" in saved and "Recharge when balance is below: $100.00 → $150.00" in saved
     assert "Recharge amount: $250.00 → $300.00" in saved and "ACH" in saved
-    assert "Telnyx in #audit" in modal and "threshold_amount: 100.00 → 150.00" in saved
+    assert "Telnyx in #audit" in modal and "threshold_amount: $100.00 → $150.00" in saved
 
 
 async def test_the_whole_approval_flow(run_script: RunScript) -> None:
@@ -150,7 +152,10 @@ as fiona
     own = flat(run.answer("rita@#approvals> click approve"))
     assert "only visible to you" in own and "Paid" not in own  # four eyes: not her own
     viewer = flat(run.answer("vera@#approvals> click approve"))
-    assert "You may not approve a top-up." in viewer and "⛔ denied: approve_topup" in viewer
+    assert (
+        "You may not approve a top-up." in viewer
+        and "⛔ @Vera Viewer was refused approve_topup on approve a top-up" in viewer
+    )
     paid = flat(run.answer("fred@#approvals> click approve"))
     assert "? Approve this top-up?" in paid and "Fred Finance clicked" in paid
     assert "Telnyx in #approvals · changed" in paid and "✅ Paid" in paid and "New balance: $504.60" in paid

@@ -164,6 +164,7 @@ def test_compact_renders_any_json_type_on_one_line() -> None:
 
 def test_period_labels_treat_end_as_exclusive() -> None:
     assert period_label(date(2024, 5, 1), date(2024, 6, 1)) == "May 2024"
-    assert period_label(date(2024, 5, 3), date(2024, 5, 10)) == "May 3, 2024 – May 9, 2024"
+    assert period_label(date(2024, 5, 3), date(2024, 5, 10)) == "May 3 – May 9, 2024"
+    assert period_label(date(2024, 12, 20), date(2025, 1, 11)) == "Dec 20, 2024 – Jan 10, 2025"
     assert period_label(date(2024, 5, 3), date(2024, 5, 4)) == "May 3, 2024"
     assert period_label(date(2024, 5, 1), date(2024, 5, 31), end_exclusive=False) == "May 2024"

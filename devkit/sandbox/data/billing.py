@@ -13,6 +13,8 @@ INVOICE_MONTHS = 20
 UNPAID_RECENT = 2  # the last closed months are not paid yet...
 UNPAID_OVERDUE_AGE = 7  # ...and one older invoice is overdue
 AREA_CODES = ("312", "415", "646", "512", "206")
+# the newest invoice has the id `/telnyx help` shows as its example, so copying it works here
+EXAMPLE_INVOICE_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 
 LOCAL_SERVICES = (("Local DIDs", "MRC", Decimal("1.00")),)
 LOCAL_EXTRAS = (("CNAM Listing", "MRC", Decimal("0.50")), ("E911", "MRC", Decimal("1.50")))
@@ -50,6 +52,7 @@ def build_invoices(gen: Gen, now: datetime) -> list[dict[str, Any]]:
                 "paid": back > UNPAID_RECENT and back != UNPAID_OVERDUE_AGE,
             }
         )
+    invoices[0]["invoice_id"] = EXAMPLE_INVOICE_ID  # its drawn id is discarded: the rest stay the same
     return invoices
 
 
@@ -112,5 +115,16 @@ def build_prefs(gen: Gen) -> dict[str, Any]:
 
 def build_tags() -> tuple[list[str], list[str]]:
     """Number tags and outbound-profile tags."""
-    number_tags = ["sandbox", "support-line", "sales", "sales-east", "sales-west", "marketing", "2fa"]
-    return number_tags, ["sandbox-outbound", "sales-outbound", "alerts"]
+    # `prod...` tags answer `/telnyx help`'s example `tags prod` in both lists
+    number_tags = [
+        "sandbox",
+        "support-line",
+        "sales",
+        "sales-east",
+        "sales-west",
+        "marketing",
+        "2fa",
+        "prod",
+        "prod-eu",
+    ]
+    return number_tags, ["sandbox-outbound", "sales-outbound", "alerts", "prod-outbound"]

@@ -13,6 +13,11 @@ from devkit.sandbox.rand import Gen
 from devkit.sandbox.state import iso
 
 TOTAL = 64
+# the newest failed delivery is `/telnyx help`'s example: this id, a message.finalized event of the last
+# week (the `webhook` and `webhooks failed event_type=message.finalized last-7-days` examples)
+EXAMPLE_DELIVERY_ID = "0ccc7b54-4df3-4bca-a65a-3da1ecc777f0"
+EXAMPLE_EVENT_TYPE = "message.finalized"
+EXAMPLE_MAX_AGE = timedelta(days=2)
 PRIMARY = "https://hooks.example.com/telnyx/events"
 FAILOVER = "https://failover.example.net/telnyx/events"
 EVENT_TYPES = ("message.sent", "message.finalized", "message.received", "call.initiated", "call.answered",
@@ -115,10 +120,38 @@ def _delivery(gen: Gen, now: datetime, user_id: str, plan: str | None) -> dict[s
     }
 
 
+def _moved(stamp: str, by: timedelta) -> str:
+    return iso(datetime.fromisoformat(stamp) + by, millis=True)
+
+
+def _as_example(delivery: dict[str, Any], now: datetime) -> None:
+    """Make a failed delivery the help's example: its id and event type, and recent (moved whole, in place).
+
+    Nothing is drawn from the stream: every other delivery stays as the seed made it.
+    """
+    delivery["id"] = EXAMPLE_DELIVERY_ID
+    event = delivery["webhook"]
+    event["event_type"] = EXAMPLE_EVENT_TYPE
+    event["payload"]["record_type"] = EXAMPLE_EVENT_TYPE.split(".")[0]
+    started = datetime.fromisoformat(delivery["started_at"])
+    if started >= now - EXAMPLE_MAX_AGE:
+        return
+    by = (now - EXAMPLE_MAX_AGE + timedelta(hours=1)) - started
+    for holder, key in [
+        (delivery, "started_at"),
+        (delivery, "finished_at"),
+        (event, "occurred_at"),
+        *((a, k) for a in delivery["attempts"] for k in ("started_at", "finished_at")),
+    ]:
+        holder[key] = _moved(holder[key], by)
+
+
 def build_deliveries(gen: Gen, now: datetime, user_id: str) -> list[dict[str, Any]]:
     """All deliveries, newest first; every fourth one failed, cycling through the failure plans."""
     deliveries = []
     for index in range(TOTAL):
         plan = FAILURE_PLANS[(index // 4) % len(FAILURE_PLANS)] if index % 4 == 0 else None
         deliveries.append(_delivery(gen, now, user_id, plan))
+    deliveries.sort(key=lambda d: d["started_at"], reverse=True)
+    _as_example(next(d for d in deliveries if d["status"] == "failed"), now)
     return sorted(deliveries, key=lambda d: d["started_at"], reverse=True)
