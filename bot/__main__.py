@@ -100,6 +100,35 @@ async def run_check(settings: Settings) -> int:
     return 1 if failures else 0
 
 
+async def until_slack_accepts(settings: Settings, *, socket_mode: bool) -> int | None:
+    """Before serving: wait until Slack accepts the tokens (None: go on), or the exit code to stop with.
+
+    A refused token stops the start with one line (exit 2); SIGTERM or Ctrl-C while Slack is out of reach
+    stops it cleanly (exit 0).
+    """
+    from bot.server import wait_for_signal
+    from bot.startup import SlackRefused, wait_for_slack
+
+    waiting = asyncio.ensure_future(wait_for_slack(settings, socket_mode=socket_mode))
+    signalled = asyncio.ensure_future(wait_for_signal())
+    try:
+        done, _ = await asyncio.wait({waiting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        signalled.cancel()
+        await asyncio.gather(waiting, signalled, return_exceptions=True)
+    if waiting not in done:
+        logger.info("stopped while waiting for Slack")
+        return 0
+    try:
+        auth = waiting.result()
+    except SlackRefused as err:
+        print(f"telnyx-bot: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    logger.info("Slack accepts the tokens (team %s, bot user %s)", auth.get("team"), auth.get("user"))
+    return None
+
+
 async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Socket Mode with an app token, HTTP with --http, otherwise the console."""
     from bot.app import create_app
@@ -118,10 +147,16 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_CONFIG
-        await serve_http(create_app(settings), args.host, args.port)
+        app = create_app(settings)
+        if (stopped := await until_slack_accepts(settings, socket_mode=False)) is not None:
+            return stopped
+        await serve_http(app, args.host, args.port)
         return 0
     if settings.slack_app_token and settings.slack_bot_token:
-        await serve_socket_mode(create_app(settings), settings.slack_app_token.get_secret_value())
+        app = create_app(settings)
+        if (stopped := await until_slack_accepts(settings, socket_mode=True)) is not None:
+            return stopped
+        await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
         return 0
     if settings.slack_bot_token or settings.slack_app_token:
         print(

@@ -134,14 +134,18 @@ async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
     await svc.start()
     handler = AsyncSocketModeHandler(app, app_token)
     freeze_startup_heap()
+    # listening for SIGTERM from before the connection is made: one arriving while it is made (or just
+    # after "connected") ends in the clean shutdown below instead of killing the process
+    signalled = asyncio.ensure_future(wait_for_signal())
     try:
         await handler.connect_async()
         logger.info("Socket Mode: connected")
-        await wait_for_signal()
+        await signalled
         logger.info("shutting down: closing the socket, draining in-flight requests")
         await handler.disconnect_async()
         if not await svc.inflight.wait_idle(GRACE_SECONDS):
             logger.warning("shutdown: %d listener(s) still running", svc.inflight.count)
     finally:
+        signalled.cancel()
         await handler.close_async()
         await svc.aclose()
