@@ -7,9 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, configure_logging, load_settings
 from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.startup import SlackRefused, SlackUnreachable
 
 logger = logging.getLogger("telnyx-bot")
 EXIT_CONFIG = 2
@@ -47,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
     sub.add_parser(
-        "check", help="validate the configuration, then call Slack auth.test and Telnyx GET /balance"
+        "check",
+        help="validate the configuration, then call Slack auth.test (and apps.connections.open with an "
+        "app-level token) and Telnyx GET /balance",
     )
     try:
         from devkit.console import add_cli as add_console_cli
@@ -62,29 +68,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def run_check(settings: Settings) -> int:
-    """Print OK or the reason for each: configuration, Slack, Telnyx."""
-    from slack_sdk.errors import SlackApiError
+def _failure(err: SlackRefused | SlackUnreachable, settings: Settings) -> str:
+    """Why a Slack check failed, after its name: Slack's error code and the fix, or the outage."""
+    from bot.startup import SlackRefused
 
-    from bot.app import make_slack_client
+    if isinstance(err, SlackRefused):
+        return f"({err.refusal.error}): {err.refusal.reason}. {err.refusal.fix}"
+    return f"(cannot reach {settings.slack_api_url}: {err.reason})"
+
+
+async def run_check(settings: Settings) -> int:
+    """Print OK or the reason for each: configuration, Slack (both tokens), Telnyx."""
     from bot.errors import TelnyxError
+    from bot.startup import SlackRefused, SlackUnreachable, check_app_token, check_bot_token
     from bot.telnyx_client import TelnyxGateway
 
     failures = 0
     print("configuration: OK")
     if settings.slack_bot_token:
-        client = make_slack_client(settings)
         try:
-            auth = await client.auth_test()
+            auth = await check_bot_token(settings)
             print(f"slack auth.test: OK (team {auth.get('team')}, bot user {auth.get('user')})")
-        except SlackApiError as err:
+        except (SlackRefused, SlackUnreachable) as err:
             failures += 1
-            print(f"slack auth.test: FAILED ({err.response.get('error')}): check SLACK_BOT_TOKEN")
-        except Exception as err:  # noqa: BLE001 - any network failure is reported, not raised
-            failures += 1
-            print(f"slack auth.test: FAILED (cannot reach {settings.slack_api_url}: {type(err).__name__})")
+            print(f"slack auth.test: FAILED {_failure(err, settings)}")
     else:
         print("slack: not configured (SLACK_BOT_TOKEN unset): `make run` starts the local console")
+    if settings.slack_app_token:
+        try:
+            await check_app_token(settings)
+            print("slack apps.connections.open: OK (Socket Mode can connect)")
+        except (SlackRefused, SlackUnreachable) as err:
+            failures += 1
+            print(f"slack apps.connections.open: FAILED {_failure(err, settings)}")
     if settings.telnyx_api_key:
         gateway = TelnyxGateway.from_settings(settings)
         try:

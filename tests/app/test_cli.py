@@ -45,14 +45,28 @@ async def test_check_reports_ok_for_slack_and_telnyx(tmp_path):
     assert "configuration: OK" in out and "slack auth.test: OK" in out and "telnyx GET /balance: OK" in out
 
 
+async def test_check_tries_the_app_level_token_when_it_is_set(tmp_path):
+    async with FakeSlack(bot_token=TOKEN, app_token=APP_TOKEN) as slack:
+        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": slack.api_url})
+        code, out = await _run(["check"], env, tmp_path)
+        assert code == 0, out
+        assert "slack apps.connections.open: OK (Socket Mode can connect)" in out
+        assert [c.ok for c in slack.calls_to("apps.connections.open")] == [True]
+
+
 async def test_check_reports_each_failure_with_its_reason_and_no_secret(tmp_path):
     async with Sandbox(SandboxConfig(api_key=KEY)) as sandbox, FakeSlack(bot_token=TOKEN) as slack:
-        env = _env({"SLACK_BOT_TOKEN": "xoxb-not-the-right-one", "SLACK_API_URL": slack.api_url,
-                    "TELNYX_API_KEY": "KEYnotright", "TELNYX_BASE_URL": sandbox.base_url})  # fmt: skip
+        env = _env({"SLACK_BOT_TOKEN": "xoxb-not-the-right-one", "SLACK_APP_TOKEN": "xapp-not-the-right-one",
+                    "SLACK_API_URL": slack.api_url, "TELNYX_API_KEY": "KEYnotright",
+                    "TELNYX_BASE_URL": sandbox.base_url})  # fmt: skip
         code, out = await _run(["check"], env, tmp_path)
     assert code == 1
     assert "slack auth.test: FAILED (invalid_auth)" in out and "telnyx GET /balance: FAILED" in out
-    assert "rejected" in out and "xoxb-not-the-right-one" not in out and "KEYnotright" not in out
+    assert "slack apps.connections.open: FAILED (invalid_auth): the token is not valid" in out
+    assert (
+        "Basic Information > App-Level Tokens" in out and "OAuth & Permissions" in out
+    )  # where to get good ones
+    assert "rejected" in out and "KEYnotright" not in out and "-not-the-right-one" not in out
 
 
 async def test_http_mode_finishes_in_flight_work_on_sigterm_then_exits_0(tmp_path):
