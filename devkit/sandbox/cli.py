@@ -68,7 +68,8 @@ async def serve(host: str, port: int, cfg: SandboxConfig | None = None) -> None:
     async with Sandbox(cfg) as sb:
         print(f"Telnyx sandbox on {sb.base_url}")
         print(f"  TELNYX_BASE_URL={sb.base_url}")
-        print(f"  TELNYX_API_KEY={cfg.api_key}   (the sandbox's own fake key)")
+        # `NAME=value  # comment`: both lines can be pasted into .env or a shell as they are
+        print(f"  TELNYX_API_KEY={cfg.api_key}   # the sandbox's own fake key")
         print(f"  admin: {sb.url}/_sandbox/requests, /_sandbox/faults, /_sandbox/reset")
         for fault in sb.faults.describe():
             print(f"  fault: {fault}")

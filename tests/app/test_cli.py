@@ -242,3 +242,34 @@ async def test_slack_out_of_reach_is_retried_with_one_line_per_attempt_until_it_
     assert waits[1].endswith("(connection refused); trying again in 2 s (attempt 2)"), waits
     assert "Socket Mode: connected" in out and "Traceback" not in out
     assert TOKEN not in out and APP_TOKEN not in out
+
+
+def _readme_sandbox_blocks() -> tuple[str, str]:
+    """The README's sandbox section: the command that starts it and the settings that point the bot at it."""
+    section = (
+        (ROOT / "README.md").read_text().split("\n## The sandbox Telnyx account\n", 1)[1].split("\n## ", 1)[0]
+    )
+    command, settings = re.findall(r"```\n(.*?)```", section, flags=re.S)[:2]
+    return command.strip(), settings
+
+
+async def test_the_readme_sandbox_instructions_work_copy_pasted(tmp_path):
+    command, settings = _readme_sandbox_blocks()
+    port = str(_free_port())  # 4010 may be taken on a shared machine: the one change made to the text
+    assert command.startswith(".venv/bin/telnyx-bot sandbox ") and "4010" in command
+    argv = [sys.executable, "-m", "bot", *command.split()[1:]]
+    sandbox = await asyncio.create_subprocess_exec(
+        *[arg.replace("4010", port) for arg in argv], env=_env({}), cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        printed = [(await asyncio.wait_for(sandbox.stdout.readline(), 30)).decode() for _ in range(3)]
+        assert printed[0].startswith("Telnyx sandbox on"), printed
+        # the README's settings, then the lines the sandbox prints, each pasted into .env as they are
+        for pasted in (settings.replace("4010", port), "".join(printed[1:])):
+            (tmp_path / ".env").write_text(pasted)
+            code, out = await _run(["check"], _env({}), tmp_path)
+            assert code == 0 and "telnyx GET /balance: OK" in out, (pasted, out)
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        await asyncio.wait_for(sandbox.wait(), 10)
