@@ -32,7 +32,12 @@ async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, st
         sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:  # a bot that never stops (the bug these tests guard against)
+            proc.kill()
+            await proc.wait()
     return proc.returncode, out.decode()
 
 
