@@ -7,9 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, configure_logging, load_settings
 from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.startup import SlackRefused, SlackUnreachable
 
 logger = logging.getLogger("telnyx-bot")
 EXIT_CONFIG = 2
@@ -47,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
     sub.add_parser(
-        "check", help="validate the configuration, then call Slack auth.test and Telnyx GET /balance"
+        "check",
+        help="validate the configuration, then call Slack auth.test (and apps.connections.open with an "
+        "app-level token) and Telnyx GET /balance",
     )
     try:
         from devkit.console import add_cli as add_console_cli
@@ -62,29 +68,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def run_check(settings: Settings) -> int:
-    """Print OK or the reason for each: configuration, Slack, Telnyx."""
-    from slack_sdk.errors import SlackApiError
+def _failure(err: SlackRefused | SlackUnreachable, settings: Settings) -> str:
+    """Why a Slack check failed, after its name: Slack's error code and the fix, or the outage."""
+    from bot.startup import SlackRefused
 
-    from bot.app import make_slack_client
+    if isinstance(err, SlackRefused):
+        return f"({err.refusal.error}): {err.refusal.reason}. {err.refusal.fix}"
+    return f"(cannot reach {settings.slack_api_url}: {err.reason})"
+
+
+async def run_check(settings: Settings) -> int:
+    """Print OK or the reason for each: configuration, Slack (both tokens), Telnyx."""
     from bot.errors import TelnyxError
+    from bot.startup import SlackRefused, SlackUnreachable, check_app_token, check_bot_token
     from bot.telnyx_client import TelnyxGateway
 
     failures = 0
     print("configuration: OK")
     if settings.slack_bot_token:
-        client = make_slack_client(settings)
         try:
-            auth = await client.auth_test()
+            auth = await check_bot_token(settings)
             print(f"slack auth.test: OK (team {auth.get('team')}, bot user {auth.get('user')})")
-        except SlackApiError as err:
+        except (SlackRefused, SlackUnreachable) as err:
             failures += 1
-            print(f"slack auth.test: FAILED ({err.response.get('error')}): check SLACK_BOT_TOKEN")
-        except Exception as err:  # noqa: BLE001 - any network failure is reported, not raised
-            failures += 1
-            print(f"slack auth.test: FAILED (cannot reach {settings.slack_api_url}: {type(err).__name__})")
+            print(f"slack auth.test: FAILED {_failure(err, settings)}")
     else:
         print("slack: not configured (SLACK_BOT_TOKEN unset): `make run` starts the local console")
+    if settings.slack_app_token:
+        try:
+            await check_app_token(settings)
+            print("slack apps.connections.open: OK (Socket Mode can connect)")
+        except (SlackRefused, SlackUnreachable) as err:
+            failures += 1
+            print(f"slack apps.connections.open: FAILED {_failure(err, settings)}")
     if settings.telnyx_api_key:
         gateway = TelnyxGateway.from_settings(settings)
         try:
@@ -98,6 +114,35 @@ async def run_check(settings: Settings) -> int:
     else:
         print("telnyx: not configured (TELNYX_API_KEY unset): the console uses the built-in sandbox account")
     return 1 if failures else 0
+
+
+async def until_slack_accepts(settings: Settings, *, socket_mode: bool) -> int | None:
+    """Before serving: wait until Slack accepts the tokens (None: go on), or the exit code to stop with.
+
+    A refused token stops the start with one line (exit 2); SIGTERM or Ctrl-C while Slack is out of reach
+    stops it cleanly (exit 0).
+    """
+    from bot.server import wait_for_signal
+    from bot.startup import SlackRefused, wait_for_slack
+
+    waiting = asyncio.ensure_future(wait_for_slack(settings, socket_mode=socket_mode))
+    signalled = asyncio.ensure_future(wait_for_signal())
+    try:
+        done, _ = await asyncio.wait({waiting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+        signalled.cancel()
+        await asyncio.gather(waiting, signalled, return_exceptions=True)
+    if waiting not in done:
+        logger.info("stopped while waiting for Slack")
+        return 0
+    try:
+        auth = waiting.result()
+    except SlackRefused as err:
+        print(f"telnyx-bot: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    logger.info("Slack accepts the tokens (team %s, bot user %s)", auth.get("team"), auth.get("user"))
+    return None
 
 
 async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
@@ -118,17 +163,23 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_CONFIG
-        await serve_http(create_app(settings), args.host, args.port)
+        app = create_app(settings)
+        if (stopped := await until_slack_accepts(settings, socket_mode=False)) is not None:
+            return stopped
+        await serve_http(app, args.host, args.port)
         return 0
     if settings.slack_app_token and settings.slack_bot_token:
         from bot.socket_mode import AppTokenRefused
+        from bot.startup import Refusal
 
+        app = create_app(settings)
+        if (stopped := await until_slack_accepts(settings, socket_mode=True)) is not None:
+            return stopped
         try:
-            await serve_socket_mode(create_app(settings), settings.slack_app_token.get_secret_value())
-        except AppTokenRefused as refused:
+            await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        except AppTokenRefused as refused:  # accepted at start, refused later (revoked while running)
             print(
-                f"telnyx-bot: Slack refused SLACK_APP_TOKEN ({refused.error}). Create an app-level token with "
-                "the connections:write scope under Basic Information > App-Level Tokens, and set it (xapp-...).",
+                f"telnyx-bot: {Refusal('SLACK_APP_TOKEN', 'apps.connections.open', refused.error).line()}",
                 file=sys.stderr,
             )
             return EXIT_CONFIG

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from devkit.sandbox.config import DEFAULT_API_KEY, FAULT_STATUSES, Fault, SandboxConfig
+from devkit.sandbox.faults import fault_path_problem
 from devkit.sandbox.server import Sandbox
 
 
@@ -17,6 +18,9 @@ def parse_fault(text: str) -> tuple[str, Fault]:
     path, sep, status = text.rpartition("=")
     if not sep or not path.startswith("/") or not status.isdigit():
         raise argparse.ArgumentTypeError(f"--fault takes PATH=STATUS, e.g. /v2/balance=503, not {text!r}")
+    problem = fault_path_problem(path)  # a path no request can have would never fault anything
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     try:
         return path, Fault(status=int(status))
     except ValueError as exc:
@@ -36,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lenient", action="store_true", help="record spec problems but serve anyway")
     parser.add_argument(
         "--fault", type=parse_fault, action="append", default=[], metavar="PATH=STATUS",
-        help=f"answer STATUS ({', '.join(map(str, FAULT_STATUSES))}) to requests under PATH; repeatable",
+        help=f"answer STATUS ({', '.join(map(str, FAULT_STATUSES))}) to requests whose path starts with PATH "
+             "(a Telnyx API path such as /v2/balance, or /v2/ for all); repeatable",
     )  # fmt: skip
 
 
@@ -63,7 +68,8 @@ async def serve(host: str, port: int, cfg: SandboxConfig | None = None) -> None:
     async with Sandbox(cfg) as sb:
         print(f"Telnyx sandbox on {sb.base_url}")
         print(f"  TELNYX_BASE_URL={sb.base_url}")
-        print(f"  TELNYX_API_KEY={cfg.api_key}   (the sandbox's own fake key)")
+        # `NAME=value  # comment`: both lines can be pasted into .env or a shell as they are
+        print(f"  TELNYX_API_KEY={cfg.api_key}   # the sandbox's own fake key")
         print(f"  admin: {sb.url}/_sandbox/requests, /_sandbox/faults, /_sandbox/reset")
         for fault in sb.faults.describe():
             print(f"  fault: {fault}")

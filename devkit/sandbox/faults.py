@@ -3,12 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import random
 from dataclasses import dataclass
 from typing import Any
 
 from devkit.sandbox.config import Fault
 from devkit.sandbox.errors import ApiError
+from devkit.sandbox.spec import served_paths
+
+
+def can_match(prefix: str, template: str) -> bool:
+    """True when some request path of `template` (/v2/invoices/{id}) starts with `prefix`."""
+    wanted, parts = prefix.split("/"), template.split("/")
+    if len(wanted) > len(parts):
+        return False
+    for index, (have, part) in enumerate(zip(wanted, parts, strict=False)):
+        last = index == len(wanted) - 1
+        if part.startswith("{"):  # a path parameter: any non-empty segment
+            if not last and not have:
+                return False
+        elif not (part.startswith(have) if last else part == have):
+            return False
+    return True
+
+
+def fault_path_problem(prefix: str) -> str | None:
+    """Why no request could ever match the fault path `prefix`, with the right form; None when one can."""
+    paths = served_paths()
+    if any(can_match(prefix, template) for template in paths):
+        return None
+    under_v2 = "/v2/" + prefix.lstrip("/")  # the usual slip: the path without the API's /v2
+    if any(can_match(under_v2, template) for template in paths):
+        guess = [under_v2]
+    else:
+        guess = difflib.get_close_matches(prefix, paths, n=1, cutoff=0.6)
+    did_you_mean = f"; did you mean `{guess[0]}`?" if guess else "."
+    return (
+        f"`{prefix}` is not a path of the Telnyx API{did_you_mean} A fault applies to the requests whose "
+        f"path starts with it: one of {', '.join(paths)}, the start of one, or /v2/ for all of them."
+    )
 
 
 @dataclass
@@ -27,8 +61,9 @@ class Faults:
 
     def set(self, prefix: str, fault: Fault) -> None:
         """Apply `fault` to every path that starts with `prefix` ("/v2/" for the whole API)."""
-        if not prefix.startswith("/"):
-            raise ValueError(f"a fault path starts with /, not {prefix!r}")
+        problem = fault_path_problem(prefix)
+        if problem is not None:
+            raise ValueError(problem)
         self._entries[prefix] = _Entry(fault, fault.times)
 
     def clear(self, prefix: str | None = None) -> None:

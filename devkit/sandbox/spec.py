@@ -171,10 +171,9 @@ class Contract:
         )
         self.operations: dict[str, Operation] = {}
         for path, item in self.spec["paths"].items():
-            prefix = urlparse((item.get("servers") or self.spec["servers"])[0]["url"]).path.rstrip("/")
             for method in METHODS:
                 if method in item:
-                    op = self._operation(prefix + path, path, method, item[method])
+                    op = self._operation(_served(self.spec, path, item), path, method, item[method])
                     self.operations[op.id] = op
 
     def validator(self, pointer: str) -> Draft202012Validator:
@@ -240,6 +239,19 @@ class Contract:
 def _describe(error: Any) -> str:
     where = "/" + "/".join(str(p) for p in error.absolute_path)
     return f"{where}: {error.message}"
+
+
+def _served(spec: dict[str, Any], path: str, item: dict[str, Any]) -> str:
+    """The path as requests reach it: the spec's path under its server's path (/v2)."""
+    prefix = urlparse((item.get("servers") or spec["servers"])[0]["url"]).path.rstrip("/")
+    return prefix + path
+
+
+@cache
+def served_paths() -> tuple[str, ...]:
+    """Every path template the sandbox serves, e.g. /v2/invoices/{id}, sorted (without compiling the contract)."""
+    spec = json.loads(SPEC_PATH.read_text())
+    return tuple(sorted({_served(spec, path, item) for path, item in spec["paths"].items()}))
 
 
 @cache

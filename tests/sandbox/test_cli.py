@@ -34,10 +34,44 @@ def test_flags_become_a_config() -> None:
     assert args.func.__name__ == "run"
 
 
-@pytest.mark.parametrize("bad", ["/v2/balance", "balance=503", "/v2/balance=abc", "/v2/balance=418"])
+@pytest.mark.parametrize(
+    "bad",
+    ["/v2/balance", "balance=503", "/v2/balance=abc", "/v2/balance=418", "/balance=503", "/v2/balances=503",
+     "/v2/invoices/inv_1/pdf=503", "/_sandbox/faults=503"],
+)  # fmt: skip
 def test_bad_fault_flags_are_refused(bad: str) -> None:
     with pytest.raises(SystemExit):
         parse("--fault", bad)
+
+
+@pytest.mark.parametrize(
+    "path", ["/v2/", "/v2", "/v2/invoices/", "/v2/invoices/inv_1", "/v2/payment", "/v2/bal"]
+)
+def test_a_fault_path_some_request_can_start_with_is_taken(path: str) -> None:
+    assert path in config_from_args(parse("--fault", f"{path}=503")).faults
+
+
+@pytest.mark.parametrize(
+    ("flag", "says"),
+    [("/balance=503", "`/balance` is not a path of the Telnyx API; did you mean `/v2/balance`?"),
+     ("/v2/no_such_thing=503", "`/v2/no_such_thing` is not a path of the Telnyx API.")],
+)  # fmt: skip
+async def test_a_fault_that_can_never_match_stops_the_start_with_the_right_form(flag: str, says: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sandbox", "--port", "0", "--fault", flag,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    text = err.decode()
+    assert process.returncode == 2 and out == b"", text  # refused before serving anything
+    assert says in text and "Traceback" not in text
+    # the accepted paths, as the API spells them
+    assert "/v2/balance, " in text and "/v2/invoices/{id}" in text and "/v2/ for all" in text
 
 
 async def test_serves_until_interrupted() -> None:

@@ -115,6 +115,8 @@ async def test_faults_over_the_admin_endpoints(sb: Sandbox, client: httpx.AsyncC
     assert [f["path"] for f in listed] == ["/v2/balance"]
     bad = await client.post("/_sandbox/faults", json={"path": "/v2/", "status": 418})
     assert bad.status_code == 400
+    never = await client.post("/_sandbox/faults", json={"path": "/balance", "status": 503})
+    assert never.status_code == 400 and "did you mean `/v2/balance`?" in never.json()["errors"][0]["detail"]
     cleared = await client.delete("/_sandbox/faults")
     assert cleared.json()["data"] == []
     checked(await client.get("/v2/balance"), "GetUserBalance")
