@@ -29,7 +29,9 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
+from bot.logs import install_redaction
 from bot.money import NonNegativeAmount
+from bot.slack_urls import response_url_origins
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
@@ -223,11 +225,13 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Plain, timestamped logs; the level comes from LOG_LEVEL."""
+    """Plain, timestamped logs; the level comes from LOG_LEVEL; response URLs, modal metadata and tokens
+    are redacted from every line (bot/logs.py)."""
     logging.basicConfig(
         level=getattr(logging, settings.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_redaction(response_url_origins(settings.slack_api_url), settings.slack_api_url)
 
 
 @contextmanager
