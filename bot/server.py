@@ -17,26 +17,64 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import services_of
+from bot.errors import ConfigError
+from bot.logs import printable
+from bot.verification import MAX_BODY_BYTES, Refusal, RequestVerifier, is_ssl_check, too_large
 
 logger = logging.getLogger(__name__)
 GRACE_SECONDS = 25.0
 
 
 def make_web_app(app: AsyncApp) -> web.Application:
-    """The aiohttp application that serves Slack's requests."""
+    """The aiohttp app serving Slack: only requests Slack signed reach Bolt (bot/verification.py)."""
+    secret = services_of(app).settings.slack_signing_secret
+    if secret is None:
+        raise ConfigError(["HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > Signing Secret)."])
+    verifier = RequestVerifier(secret.get_secret_value())
 
     async def events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return refuse(request, too_large(request.content_length))
+        try:
+            body = await request.read()  # at most client_max_size bytes, whatever Content-Length said
+        except web.HTTPRequestEntityTooLarge:
+            return refuse(request, too_large(None))
+        if is_ssl_check(body):
+            return web.Response()
+        refusal = verifier.refusal(request.headers, body)
+        if refusal is not None:
+            return refuse(request, refusal, len(body))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, AttributeError):  # signed, yet not a form or JSON Bolt can read
+            return refuse(request, Refusal(400, "malformed request", "signed, but the body is unreadable"))
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post("/slack/events", events)
     web_app.router.add_get("/healthz", healthz)
     return web_app
+
+
+def refuse(request: web.Request, refusal: Refusal, size: int | None = None) -> web.Response:
+    """Answer a refused request, and log it in one line that quotes nothing of its body."""
+    logger.warning(
+        "refused %s %s from %s: HTTP %d, %s%s",
+        request.method,
+        printable(request.path),
+        printable(request.remote or "?"),
+        refusal.status,
+        refusal.reason,
+        "" if size is None else f" ({size} bytes)",
+    )
+    response = web.json_response({"error": refusal.error}, status=refusal.status)
+    if refusal.status == 413:
+        response.force_close()  # do not read the rest of an oversized body to keep the connection
+    return response
 
 
 class HttpServer:
