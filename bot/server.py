@@ -23,6 +23,10 @@ from bot.verification import MAX_BODY_BYTES, Refusal, RequestVerifier, is_ssl_ch
 
 logger = logging.getLogger(__name__)
 GRACE_SECONDS = 25.0
+# Connections the kernel queues until the event loop accepts them. aiohttp's default (128) drops a
+# burst beyond it (the client retries after 1, 3, 7 s: a late ack); gunicorn and uvicorn use 2048.
+# Linux caps it at net.core.somaxconn (4096 since 5.4).
+BACKLOG = 2048
 
 
 def make_web_app(app: AsyncApp) -> web.Application:
@@ -93,7 +97,7 @@ class HttpServer:
     async def start(self) -> None:
         self._runner = web.AppRunner(make_web_app(self.app), access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=BACKLOG)
         await site.start()
         addresses = self._runner.addresses  # (host, port) of each listening socket
         if addresses:
