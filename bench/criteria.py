@@ -21,6 +21,7 @@ MEMORY_SHARE = 0.25
 # Issue 11: the bot against a bare Bolt AsyncApp that imports nothing of the project (bench.baseline).
 STARTUP_RATIO = 2.5
 IDLE_RSS_RATIO = 2.0
+# Issue 12: a flood of simultaneous connections (1,000 by default) must all be queued, none dropped.
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,26 @@ def slack_criteria(slack: dict[str, Any]) -> list[Criterion]:
     fresh = balance["answers_saying_freshness"]
     out.append(Criterion("balance: every answer says how fresh", f"{fresh}/{n}", f"{n}/{n}", fresh == n))
     return out
+
+
+def flood_criteria(slack: dict[str, Any]) -> list[Criterion]:
+    """The flood: the kernel dropped no connection to the bot and every ack came within 3 s (issue 12)."""
+    flood = slack["bot"].get("flood")
+    if flood is None:
+        return []
+    overflows, over = flood["listen_queue_overflows"], flood["acks_over_3s"]
+    return [
+        Criterion(
+            f"{flood['commands']:,}-command burst: 0 listen-queue overflows and 0 acks over 3 s",
+            f"{_num_int(overflows)} overflows, {over} of {flood['commands']:,} acks over 3 s",
+            "0 and 0",
+            overflows == 0 and over == 0,  # overflows None (no /proc/net/netstat): nothing to hold it to
+        )
+    ]
+
+
+def _num_int(value: int | None) -> str:
+    return "n/a" if value is None else f"{value:,}"
 
 
 def _within(

@@ -75,6 +75,9 @@ def slack_tables(slack: dict[str, Any]) -> list[Table]:
             f"+ up to {slack['jitter_s'] * 1000:.0f} ms jitter)"
         )
         tables.append(Table(title, ["", "bot", "baseline", "bot/baseline"], rows))
+    flood = flood_table(slack)
+    if flood is not None:
+        tables.append(flood)
     rows = []
     for label_, key in (
         ("start-up to ready (s)", "startup_s"),
@@ -85,6 +88,31 @@ def slack_tables(slack: dict[str, Any]) -> list[Table]:
         rows.append([label_, fmt(bot[key], 2), fmt(base[key], 2), ratio(bot[key], base[key])])
     tables.append(Table("Servers (each in its own process)", ["", "bot", "baseline", "bot/baseline"], rows))
     return tables
+
+
+FLOOD_ROWS = (
+    ("kernel listen-queue overflows (dropped connects)", "listen_queue_overflows"),
+    ("acks over 3 s", "acks_over_3s"),
+    ("ack p50 (ms)", "ack_p50_ms"),
+    ("ack p99 (ms)", "ack_p99_ms"),
+    ("ack max (ms)", "ack_max_ms"),
+    ("replies completed", "replies"),
+    ("time until the last reply (s)", "last_reply_s"),
+    ("server CPU during the burst (s)", "server_cpu_s"),
+)
+
+
+def flood_table(slack: dict[str, Any]) -> Table | None:
+    """The flood of simultaneous connections, bot against baseline (aiohttp's default listen backlog)."""
+    bot, base = slack["bot"].get("flood"), slack["baseline"].get("flood")
+    if bot is None or base is None:
+        return None
+    rows = [[label, fmt(bot[key]), fmt(base[key]), ratio(bot[key], base[key])] for label, key in FLOOD_ROWS]
+    title = (
+        f"{bot['commands']:,} simultaneous `/telnyx balance`, one connection each: the listen queue "
+        "(bot: backlog 2048; baseline: aiohttp's default, 128)"
+    )
+    return Table(title, ["", "bot", "baseline", "bot/baseline"], rows)
 
 
 def _paths(counts: dict[str, int]) -> str:

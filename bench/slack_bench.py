@@ -1,7 +1,8 @@
 """The burst: N concurrent signed `/telnyx` commands at the bot and at a bare Bolt baseline.
 
 For each server (its own process, started fresh): one warm-up command, then a burst of N `/telnyx balance`,
-then a burst of N mixed commands (balance, invoices, webhooks, usage). Each command is signed and sent
+then a burst of N mixed commands (balance, invoices, webhooks, usage), then a flood of F `/telnyx balance`
+(1,000 by default) that shows whether the server's listen queue holds that many simultaneous connections. Each command is signed and sent
 the way Slack sends it, all at once, over one connection each (the client's pool is raised to N: aiohttp
 allows 100 per session by default). Ack = send to HTTP 200. Reply = the fake Slack receiving the post to
 that command's own response_url. Telnyx requests = what the sandbox received during the burst.
@@ -238,9 +239,14 @@ async def warm_up(world: World, server: Server, requests: SlackRequests) -> floa
 
 
 async def measure_server(
-    world: World, kind: str, n: int, extra_settings: dict[str, str], profile: Path | None = None
+    world: World,
+    kind: str,
+    n: int,
+    extra_settings: dict[str, str],
+    profile: Path | None = None,
+    flood: int = 0,
 ) -> dict[str, Any]:
-    """Start one server, warm it up, run both bursts, stop it; its figures."""
+    """Start one server, warm it up, run both bursts (and the flood, when `flood` > 0), stop it; its figures."""
     mix = [MIX[i % len(MIX)] for i in range(n)]
     world.slack.calls.clear()
     settings = world.settings(**extra_settings)
@@ -250,14 +256,18 @@ async def measure_server(
             first_ack = await warm_up(world, server, requests)
             balance = await burst(world, server, requests, "balance", ["balance"] * n)
             mixed = await burst(world, server, requests, "mix", mix)
-        peak = server.peak_kb()
-        return {
+            peak = server.peak_kb()  # before the flood: the footprint criteria are about the two bursts
+            flooded = await burst(world, server, requests, "flood", ["balance"] * flood) if flood else None
+        figures: dict[str, Any] = {
             "startup_s": round(server.startup_seconds, 3),
             "idle_rss_mb": mb(idle),
             "peak_rss_mb": mb(peak),
             "first_ack_ms": first_ack,
             "bursts": {"balance": balance.figures(), "mix": mixed.figures()},
         }
+        if flooded is not None:
+            figures["flood"] = flooded.figures()
+        return figures
 
 
 async def run(
@@ -268,13 +278,16 @@ async def run(
     jitter: float = 0.05,
     cache_ttl: float | None = None,
     profile: Path | None = None,
+    flood: int = 1000,
 ) -> dict[str, Any]:
     """Baseline first, then the bot, each in a fresh process against the same fake world.
 
-    With `profile`, the bot runs under cProfile and its stats are written there.
+    With `profile`, the bot runs under cProfile and its stats are written there. `flood` is the size of
+    the last burst (0: none).
     """
     extra = {"CACHE_TTL_SECONDS": str(cache_ttl)} if cache_ttl is not None else {}
     async with fake_world(workdir, latency, jitter) as world:
-        baseline = await measure_server(world, "baseline", n, {})
-        bot = await measure_server(world, "bot", n, extra, profile)
-    return {"n": n, "latency_s": latency, "jitter_s": jitter, "baseline": baseline, "bot": bot}
+        baseline = await measure_server(world, "baseline", n, {}, flood=flood)
+        bot = await measure_server(world, "bot", n, extra, profile, flood=flood)
+    figures = {"n": n, "latency_s": latency, "jitter_s": jitter, "baseline": baseline, "bot": bot}
+    return {**figures, "flood": flood} if flood else figures

@@ -24,6 +24,9 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.redaction import RedactingFilter
+from bot.slack_urls import response_url_origins
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
@@ -140,6 +143,8 @@ def handler(settings: Settings, stream: IO[str] | None = None) -> logging.Handle
     """A handler writing to `stream` (stderr) in LOG_FORMAT, every record given its context and redacted."""
     out = logging.StreamHandler(stream)
     out.addFilter(RequestContext())
+    # response URLs, modal metadata, tokens by pattern, Bolt's body-carrying line (bot/redaction.py)
+    out.addFilter(RedactingFilter(response_url_origins(settings.slack_api_url), settings.slack_api_url))
     out.addFilter(Redactor(secrets_of(settings)))
     out.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT))
     return out

@@ -18,26 +18,68 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import services_of
+from bot.errors import ConfigError
 from bot.probes import HealthServer, probe_routes, start_health_server
+from bot.redaction import printable
 from bot.services import SocketModeState
 from bot.socket_mode import SocketModeRunner, Timing
+from bot.verification import MAX_BODY_BYTES, Refusal, RequestVerifier, is_ssl_check, too_large
 
 logger = logging.getLogger(__name__)
 GRACE_SECONDS = 25.0
+# Connections the kernel queues until the event loop accepts them. aiohttp's default (128) drops a
+# burst beyond it (the client retries after 1, 3, 7 s: a late ack); gunicorn and uvicorn use 2048.
+# Linux caps it at net.core.somaxconn (4096 since 5.4).
+BACKLOG = 2048
 
 
 def make_web_app(app: AsyncApp) -> web.Application:
-    """The aiohttp application that serves Slack's requests."""
+    """The aiohttp app serving Slack: only requests Slack signed reach Bolt (bot/verification.py)."""
+    secret = services_of(app).settings.slack_signing_secret
+    if secret is None:
+        raise ConfigError(["HTTP mode needs SLACK_SIGNING_SECRET (Basic Information > Signing Secret)."])
+    verifier = RequestVerifier(secret.get_secret_value())
 
     async def events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return refuse(request, too_large(request.content_length))
+        try:
+            body = await request.read()  # at most client_max_size bytes, whatever Content-Length said
+        except web.HTTPRequestEntityTooLarge:
+            return refuse(request, too_large(None))
+        if is_ssl_check(body):
+            return web.Response()
+        refusal = verifier.refusal(request.headers, body)
+        if refusal is not None:
+            return refuse(request, refusal, len(body))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, AttributeError):  # signed, yet not a form or JSON Bolt can read
+            return refuse(request, Refusal(400, "malformed request", "signed, but the body is unreadable"))
         bolt_response = await app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.router.add_post("/slack/events", events)
     web_app.add_routes(probe_routes(app))  # GET /healthz, /readyz, /metrics
     return web_app
+
+
+def refuse(request: web.Request, refusal: Refusal, size: int | None = None) -> web.Response:
+    """Answer a refused request, and log it in one line that quotes nothing of its body."""
+    logger.warning(
+        "refused %s %s from %s: HTTP %d, %s%s",
+        request.method,
+        printable(request.path),
+        printable(request.remote or "?"),
+        refusal.status,
+        refusal.reason,
+        "" if size is None else f" ({size} bytes)",
+    )
+    response = web.json_response({"error": refusal.error}, status=refusal.status)
+    if refusal.status == 413:
+        response.force_close()  # do not read the rest of an oversized body to keep the connection
+    return response
 
 
 class HttpServer:
@@ -56,7 +98,7 @@ class HttpServer:
     async def start(self) -> None:
         self._runner = web.AppRunner(make_web_app(self.app), access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=BACKLOG)
         await site.start()
         addresses = self._runner.addresses  # (host, port) of each listening socket
         if addresses:

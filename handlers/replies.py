@@ -4,7 +4,9 @@
 on the app's shared aiohttp session. Bolt's own `respond` opens a new session per reply, which costs more
 than the post in a burst. A modal submission has no response_url: the click that opened the modal keeps its
 own, and its channel, in `private_metadata` ({"url": ..., "ch": ...}); the answer goes there, or to a
-direct message when it is missing or refused.
+direct message when it is missing or refused. A response_url is only posted to when it is on one of
+Slack's hosts (bot/slack_urls.py): whoever wrote the payload or the metadata never picks where the bot
+posts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot import ids
 from bot.errors import TelnyxError
 from bot.metrics import CommandOutcome
+from bot.redaction import printable
 from bot.services import Services
+from bot.slack_urls import is_response_url, origin_of
 from formatting.errors import error_blocks, error_text
 from formatting.help import usage_error_blocks
 from formatting.layout import MAX_BLOCKS
@@ -118,8 +122,16 @@ async def reply_middleware(
         meta = modal_metadata(body)
         url = meta.get("url")
         context["channel_id"] = meta.get("ch") or context.channel_id
+    svc = services(context)
+    if url is not None and not is_response_url(url, svc.settings.slack_api_url):
+        where = origin_of(url) if isinstance(url, str) else None
+        logger.warning(
+            "not posting to a response_url on %s (not a Slack host): answering by direct message instead",
+            printable(where or "something that is not an http(s) URL"),
+        )
+        url = None
     if context.client is not None:
-        context["respond"] = Reply(services(context), context.client, user(context), url)
+        context["respond"] = Reply(svc, context.client, user(context), url)
     context[TRIGGER] = body.get("trigger_id")
     await next()
 

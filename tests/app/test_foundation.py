@@ -1,6 +1,10 @@
 """/telnyx help end to end over HTTP with signed requests; signature checks; health."""
 
+import asyncio
+import shutil
+
 import aiohttp
+import pytest
 
 from devkit.slackfake.requests import stale_timestamp, wrong_signature
 from tests.app.harness import text_of
@@ -43,3 +47,16 @@ async def test_bad_or_stale_signature_gets_401_and_runs_nothing(bot):
 async def test_healthz(bot):
     async with aiohttp.ClientSession() as session, session.get(f"{bot.server.url}/healthz") as resp:
         assert resp.status == 200 and (await resp.json()) == {"ok": True}
+
+
+@pytest.mark.skipif(shutil.which("ss") is None, reason="needs ss (iproute2) to read the listen backlog")
+async def test_the_server_listens_with_room_for_a_burst_of_connections(bot):
+    """aiohttp's default backlog (128) lets the kernel drop a burst beyond it; the bot's is 2048. The burst
+    itself is `make bench`'s flood (1,000 simultaneous commands, no listen-queue overflow)."""
+    ss = await asyncio.create_subprocess_exec(
+        "ss", "-Hltn", f"sport = :{bot.server.port}", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(ss.communicate(), 10)
+    [listener] = out.decode().splitlines()
+    state, _queued, backlog, *_ = listener.split()
+    assert state == "LISTEN" and int(backlog) == 2048

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bench.criteria import export_criteria, footprint_criteria, slack_criteria
+from bench.criteria import export_criteria, flood_criteria, footprint_criteria, slack_criteria
 
 N = 500
 
@@ -55,6 +55,25 @@ def test_each_broken_figure_fails_its_own_criterion_only() -> None:
     assert verdicts(slack(bot_balance=burst(last_reply_s=3.35)))[
         "balance: all replies within latency + baseline + 1 s"
     ]
+
+
+FLOOD = "1,000-command burst: 0 listen-queue overflows and 0 acks over 3 s"
+
+
+def flooded(overflows: int | None, over_3s: int) -> dict[str, Any]:
+    return {
+        "bot": {"flood": {"commands": 1000, "listen_queue_overflows": overflows, "acks_over_3s": over_3s}}
+    }
+
+
+def test_the_flood_passes_only_with_no_dropped_connection_and_no_late_ack() -> None:
+    [ok] = flood_criteria(flooded(0, 0))
+    assert ok.name == FLOOD and ok.passed and ok.measured == "0 overflows, 0 of 1,000 acks over 3 s"
+    # issue 12 before the backlog: connections dropped by the kernel, retried by the client after 1 s, 3 s
+    assert not flood_criteria(flooded(312, 0))[0].passed
+    assert not flood_criteria(flooded(0, 4))[0].passed
+    assert not flood_criteria(flooded(None, 0))[0].passed  # no /proc/net/netstat: nothing to hold it to
+    assert flood_criteria({"bot": {}}) == []  # --flood 0
 
 
 def run(

@@ -1,4 +1,4 @@
-"""The whole benchmark, end to end but small (20 commands, 10 ms latency, 400 and 800 records).
+"""The whole benchmark, end to end but small (20 commands, a flood of 40, 10 ms latency, 400 and 800 records).
 
 The figures must be there and make sense; the thresholds are the full run's business (`make bench`).
 One run serves every test here: it starts three processes (baseline, bot, bot + export probe).
@@ -19,12 +19,13 @@ from bench.__main__ import Options, run_all, tables_and_notes, write_results
 from bench.report import print_tables
 
 N = 20
+FLOOD = 40
 SIZES = (400, 800)
 
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, Any]:
-    options = Options(n=N, latency=0.01, jitter=0.0, export_sizes=SIZES, sandbox_requests=300)
+    options = Options(n=N, flood=FLOOD, latency=0.01, jitter=0.0, export_sizes=SIZES, sandbox_requests=300)
     return asyncio.run(run_all(options))
 
 
@@ -43,6 +44,10 @@ def test_both_servers_ack_and_reply_to_every_command(results: dict[str, Any]) ->
             assert burst["acks_over_3s"] == 0 or burst["ack_max_ms"] > 3000
             assert burst["replies"] == N and 0 < burst["last_reply_s"] <= burst["burst_wall_s"]
             assert 0 <= burst["replies_answered"] <= burst["replies"]
+        flood = server["flood"]
+        assert flood["commands"] == FLOOD and flood["ack_statuses"] == {"200": FLOOD}, (kind, flood)
+        assert flood["replies"] == FLOOD and isinstance(flood["listen_queue_overflows"], int)
+    assert slack["flood"] == FLOOD
     baseline = slack["baseline"]["bursts"]
     assert all(b["telnyx_requests"] == 0 and b["replies_answered"] == N for b in baseline.values())
     # whatever the bot answered, the sandbox counted what it asked, by path
@@ -66,8 +71,12 @@ def test_every_export_is_complete_ordered_and_measured(results: dict[str, Any]) 
 
 def test_criteria_results_and_tables(results: dict[str, Any], tmp_path: Path) -> None:
     names = [c["name"] for c in results["criteria"]]
-    assert len(names) == 15 and all(isinstance(c["passed"], bool) for c in results["criteria"])
-    assert {"bot start-up to ready within 2.5x baseline", "bot idle RSS within 2x baseline"} <= set(names)
+    assert len(names) == 16 and all(isinstance(c["passed"], bool) for c in results["criteria"])
+    assert {
+        "bot start-up to ready within 2.5x baseline",
+        "bot idle RSS within 2x baseline",
+        f"{FLOOD}-command burst: 0 listen-queue overflows and 0 acks over 3 s",
+    } <= set(names)
     assert results["passed"] == all(c["passed"] for c in results["criteria"])
     assert results["sandbox"]["statuses"] == {200: 300}
 
@@ -83,4 +92,5 @@ def test_criteria_results_and_tables(results: dict[str, Any], tmp_path: Path) ->
     tables, notes = tables_and_notes({"command": "make bench", **results})
     print_tables(tables, notes, Console(file=out, width=200))
     printed = out.getvalue()
+    assert "simultaneous `/telnyx balance`" in printed
     assert "bot/baseline" in printed and ("PASS" in printed or "FAIL" in printed)
