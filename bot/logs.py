@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.redaction import RedactingFilter
+from bot.redaction import RedactingFilter, install_redaction
 from bot.slack_urls import response_url_origins
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[redacted]"
+OURS = "_telnyx_bot"  # marks the handler configure() installed, so a second call replaces it
 MIN_SECRET = 6  # a configured value shorter than this is not searched for (it would match ordinary words)
 
 TRIGGER_ID: ContextVar[str | None] = ContextVar("trigger_id", default=None)
@@ -151,7 +152,22 @@ def handler(settings: Settings, stream: IO[str] | None = None) -> logging.Handle
 
 
 def configure(settings: Settings) -> None:
-    """Send every record to stderr through `handler` at LOG_LEVEL (replacing any handler set before)."""
+    """Send every record to stderr through `handler` at LOG_LEVEL (replacing the one set before), and
+    redact what any other handler on the root logger writes too (a platform's, a test's capture)."""
     if settings.log_format == "json":
         logging.captureWarnings(True)  # a warning's two raw lines would break one object a line
-    logging.basicConfig(level=getattr(logging, settings.log_level), handlers=[handler(settings)], force=True)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, OURS, False)]:
+        root.removeHandler(old)
+        old.close()
+    ours = handler(settings)
+    setattr(ours, OURS, True)
+    root.addHandler(ours)
+    root.setLevel(getattr(logging, settings.log_level))
+    install_redaction(response_url_origins(settings.slack_api_url), settings.slack_api_url)
+    secrets = Redactor(secrets_of(settings))
+    for other in root.handlers:
+        if other is not ours:
+            for stale in [f for f in other.filters if isinstance(f, Redactor)]:
+                other.removeFilter(stale)
+            other.addFilter(secrets)

@@ -9,6 +9,7 @@ import pytest
 
 from bot import ids
 from bot.config import Settings, configure_logging
+from bot.logs import OURS, Redactor
 from bot.redaction import RedactingFilter
 from devkit.slackfake.values import text_input
 from tests.app.harness import KEY, SECRET, TOKEN, running_bot
@@ -32,8 +33,12 @@ def redaction_installed_at_start_up() -> Iterator[Callable[[Settings], None]]:
     """`configure_logging` as start-up calls it; the filters it put on the root handlers removed after."""
     yield configure_logging
     for handler in logging.getLogger().handlers:
-        for installed in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+        for installed in [f for f in handler.filters if isinstance(f, RedactingFilter | Redactor)]:
             handler.removeFilter(installed)
+    root = logging.getLogger()
+    for ours in [h for h in root.handlers if getattr(h, OURS, False)]:  # the stderr handler start-up adds
+        root.removeHandler(ours)
+        ours.close()
 
 
 async def test_no_response_url_or_modal_metadata_in_any_log_line_at_debug(
@@ -43,7 +48,8 @@ async def test_no_response_url_or_modal_metadata_in_any_log_line_at_debug(
     whether from the payload, the post to it, or the modal that carries it in private_metadata."""
     caplog.set_level(logging.DEBUG)
     async with running_bot(tmp_path) as bot:
-        redaction_installed_at_start_up(bot.svc.settings)
+        # start-up's logging as LOG_LEVEL=DEBUG configures it
+        redaction_installed_at_start_up(bot.svc.settings.model_copy(update={"log_level": "DEBUG"}))
         [answer] = await bot.command("balance", user="U0REQUEST")
         await bot.click(answer, ids.ACTION_REQUEST_TOPUP, user="U0REQUEST")
         [form] = bot.slack.view_stack("U0REQUEST")

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy import text
 
@@ -20,6 +21,7 @@ from bot.approvals import Approvals
 from bot.audit_trail import AuditTrail
 from bot.config import Settings
 from bot.outbox import Outbox
+from bot.runway import BalanceHistory
 from bot.server import HttpServer
 from bot.services import Services
 from bot.store import Store, make_engine
@@ -83,7 +85,9 @@ def in_schema(svc: Services, schema: str) -> Services:
         outbox=outbox,
         payment_deadline=svc.settings.telnyx_timeout,
     )
-    return replace(svc, store=store, audit=audit, approvals=approvals, outbox=outbox)
+    every = timedelta(seconds=svc.settings.scheduler_tick_seconds)
+    history = BalanceHistory(store, every=every, now=svc.clock)
+    return replace(svc, store=store, audit=audit, approvals=approvals, outbox=outbox, history=history)
 
 
 @asynccontextmanager
