@@ -26,6 +26,9 @@ from devkit.console import run_console
 from tests.devkit.console.conftest import flat
 from tests.devkit.console.fixture_app import make_fixture_app
 
+# one worker runs the whole module under pytest-xdist: its module-scoped fixture is started once
+pytestmark = pytest.mark.xdist_group(__name__)
+
 ROOT = Path(__file__).resolve().parents[3]
 WALKTHROUGH = ROOT / "docs" / "walkthrough.txt"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
