@@ -12,6 +12,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy import text
 
@@ -20,6 +21,7 @@ from bot.approvals import Approvals
 from bot.audit_trail import AuditTrail
 from bot.config import Settings
 from bot.outbox import Outbox
+from bot.runway import BalanceHistory
 from bot.server import HttpServer
 from bot.services import Services
 from bot.store import Store, make_engine
@@ -71,10 +73,16 @@ async def pg_schema(url: str) -> AsyncIterator[str]:
 
 
 def in_schema(svc: Services, schema: str) -> Services:
-    """The same Services with the stored parts on a Store in `schema` (build_services has no such option)."""
+    """The same Services with every stored part on a Store in `schema` (build_services has no such option).
+
+    Every part that holds the store is rebuilt as build_services builds it: one left on the default
+    schema would read and write tables shared with every other test run at the same time.
+    """
     store = Store(svc.settings.database_url, schema=schema)
     outbox = Outbox(store)
-    audit = AuditTrail(store, now=svc.clock, outbox=outbox, channel=svc.policy.audit_channel)
+    audit = AuditTrail(
+        store, now=svc.clock, outbox=outbox, channel=svc.policy.audit_channel, on_denial=svc.metrics.denial
+    )
     approvals = Approvals(
         store,
         svc.access,
@@ -82,8 +90,11 @@ def in_schema(svc: Services, schema: str) -> Services:
         audit=audit,
         outbox=outbox,
         payment_deadline=svc.settings.telnyx_timeout,
+        on_payment=svc.metrics.payment,
     )
-    return replace(svc, store=store, audit=audit, approvals=approvals, outbox=outbox)
+    every = timedelta(seconds=svc.settings.scheduler_tick_seconds)
+    history = BalanceHistory(store, every=every, now=svc.clock)
+    return replace(svc, store=store, audit=audit, approvals=approvals, outbox=outbox, history=history)
 
 
 @asynccontextmanager
