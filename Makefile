@@ -31,8 +31,13 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff format --check bot handlers formatting devkit tests bench
 	$(BIN)/mypy
 
+# The suite runs on one worker per core (pytest-xdist): most of its time is tests waiting on sockets,
+# subprocesses and timeouts. A module whose tests share a module-scoped fixture carries an
+# xdist_group mark, which --dist loadgroup keeps on one worker. PYTEST_WORKERS=0 runs it in-process.
+PYTEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench $(ARGS)

@@ -109,6 +109,9 @@ def create_app(
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = ObservedApp(  # AsyncApp, each request's log context set and its ack timed
         metrics=svc.metrics,
+        # named here: without a name Bolt calls inspect.stack() to name the app after its caller's file
+        # ("app.py"), which reads the source of every frame: 20 ms or more per app in a deep stack
+        name="telnyx-bot",
         client=client,
         signing_secret=secret or "",
         # Socket Mode requests are not signed; HTTP mode always verifies (see bot/server.py).

@@ -29,7 +29,7 @@ from devkit.console.stack import ConsoleStack
 from devkit.console.watch import Watcher, save_file
 
 SETTLE_TIMEOUT = 30.0  # seconds the console waits for the app after one input
-QUIET = 0.05  # no call for this long, and no listener running: the app is done
+QUIET = 0.05  # no call for this long, no listener running and the outbox drained: the app is done
 
 
 class ConsoleError(Exception):
@@ -185,6 +185,13 @@ class ConsoleSession:
             before = len(self.stack.fake.calls)
             if svc is not None:
                 await svc.inflight.wait_idle(max(deadline - loop.time(), 0.01))
+                # what the input committed for later (cards, DMs, audit posts) goes out through the outbox
+                # worker, which no listener count sees: deliver what is due now rather than hope it lands
+                # within QUIET (on a busy machine it did not, and the DM showed after the next prompt)
+                try:
+                    await svc.outbox.drain(max(deadline - loop.time(), 0.01))
+                except TimeoutError:
+                    pass  # the deadline below reports it
             await asyncio.sleep(QUIET)
             idle = svc is None or svc.inflight.count == 0
             if idle and len(self.stack.fake.calls) == before and not self._asking:

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from devkit.sandbox.config import DEFAULT_API_KEY, FAULT_STATUSES, Fault, SandboxConfig
-from devkit.sandbox.faults import fault_path_problem
-from devkit.sandbox.server import Sandbox
 
 
 def parse_fault(text: str) -> tuple[str, Fault]:
@@ -18,6 +16,8 @@ def parse_fault(text: str) -> tuple[str, Fault]:
     path, sep, status = text.rpartition("=")
     if not sep or not path.startswith("/") or not status.isdigit():
         raise argparse.ArgumentTypeError(f"--fault takes PATH=STATUS, e.g. /v2/balance=503, not {text!r}")
+    from devkit.sandbox.faults import fault_path_problem  # loads the spec: only when --fault is given
+
     problem = fault_path_problem(path)  # a path no request can have would never fault anything
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
@@ -64,6 +64,8 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
 
 async def serve(host: str, port: int, cfg: SandboxConfig | None = None) -> None:
     """Serve until cancelled (Ctrl-C), printing where and with which key."""
+    from devkit.sandbox.server import Sandbox  # the server loads when it is served, not with the CLI
+
     cfg = replace(cfg or SandboxConfig(), host=host, port=port)
     async with Sandbox(cfg) as sb:
         print(f"Telnyx sandbox on {sb.base_url}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -67,6 +68,27 @@ class LedgerEvent:
     amount: Decimal
 
 
+class OnFirstUse:
+    """A generated list made by the state's `make_<name>` when first read, then kept (and changed) as usual.
+
+    Detail records and webhook deliveries are most of an account's data (about 30 ms of CPU per sandbox)
+    and most runs never read them; each is drawn from its own seeded stream, so it is the same whenever
+    it is made.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot, self.maker = f"_{name}", f"make_{name}"
+
+    def __get__(self, state: object, owner: type | None = None) -> list[dict[str, Any]]:
+        made: list[dict[str, Any]] | None = state.__dict__.get(self.slot)
+        if made is None:
+            made = state.__dict__[self.slot] = getattr(state, self.maker)()
+        return made
+
+    def __set__(self, state: object, value: list[dict[str, Any]]) -> None:
+        state.__dict__[self.slot] = value
+
+
 @dataclass
 class AccountState:
     """Everything the sandbox knows about the account; tests read it as `sb.state`."""
@@ -84,8 +106,8 @@ class AccountState:
     number_tags: list[str]
     outbound_profile_tags: list[str]
     invoices: list[dict[str, Any]]
-    detail_records: list[dict[str, Any]]
-    webhook_deliveries: list[dict[str, Any]]
+    make_detail_records: Callable[[], list[dict[str, Any]]] = field(repr=False, compare=False)
+    make_webhook_deliveries: Callable[[], list[dict[str, Any]]] = field(repr=False, compare=False)
     audit_events: list[dict[str, Any]]
     numbers: list[PhoneNumber]
     ledger: list[LedgerEvent]
@@ -93,6 +115,9 @@ class AccountState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     # detail-record query -> its filtered, sorted records; None = not kept (SandboxConfig.memo_queries)
     query_memo: dict[tuple[str, ...], list[dict[str, Any]]] | None = field(default=None, repr=False)
+    # made on first read by make_detail_records / make_webhook_deliveries (see OnFirstUse)
+    detail_records = OnFirstUse()
+    webhook_deliveries = OnFirstUse()
 
     @property
     def available_credit(self) -> Decimal:

@@ -73,10 +73,16 @@ async def pg_schema(url: str) -> AsyncIterator[str]:
 
 
 def in_schema(svc: Services, schema: str) -> Services:
-    """The same Services with the stored parts on a Store in `schema` (build_services has no such option)."""
+    """The same Services with every stored part on a Store in `schema` (build_services has no such option).
+
+    Every part that holds the store is rebuilt as build_services builds it: one left on the default
+    schema would read and write tables shared with every other test run at the same time.
+    """
     store = Store(svc.settings.database_url, schema=schema)
     outbox = Outbox(store)
-    audit = AuditTrail(store, now=svc.clock, outbox=outbox, channel=svc.policy.audit_channel)
+    audit = AuditTrail(
+        store, now=svc.clock, outbox=outbox, channel=svc.policy.audit_channel, on_denial=svc.metrics.denial
+    )
     approvals = Approvals(
         store,
         svc.access,
@@ -84,6 +90,7 @@ def in_schema(svc: Services, schema: str) -> Services:
         audit=audit,
         outbox=outbox,
         payment_deadline=svc.settings.telnyx_timeout,
+        on_payment=svc.metrics.payment,
     )
     every = timedelta(seconds=svc.settings.scheduler_tick_seconds)
     history = BalanceHistory(store, every=every, now=svc.clock)

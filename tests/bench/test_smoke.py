@@ -18,6 +18,9 @@ from rich.console import Console
 from bench.__main__ import Options, run_all, tables_and_notes, write_results
 from bench.report import print_tables
 
+# one worker runs the whole module under pytest-xdist: its module-scoped fixture is started once
+pytestmark = pytest.mark.xdist_group(__name__)
+
 N = 20
 FLOOD = 40
 SIZES = (400, 800)

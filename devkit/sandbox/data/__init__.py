@@ -31,6 +31,7 @@ def build_account(seed: int, now: datetime) -> AccountState:
     ids = Gen(seed, "ids")
     user_id, organization_id = ids.uuid(), ids.uuid()
     numbers = build_numbers(Gen(seed, "numbers"), now)
+    ours = [n.tn for n in numbers]
     number_tags, profile_tags = build_tags()
     money = Gen(seed, "balance")
     return AccountState(
@@ -47,8 +48,9 @@ def build_account(seed: int, now: datetime) -> AccountState:
         number_tags=number_tags,
         outbound_profile_tags=profile_tags,
         invoices=build_invoices(Gen(seed, "invoices"), now),
-        detail_records=build_records(Gen(seed, "records"), now, user_id, [n.tn for n in numbers]),
-        webhook_deliveries=build_deliveries(Gen(seed, "webhooks"), now, user_id),
+        # made on first use (see OnFirstUse), from their own streams
+        make_detail_records=lambda: build_records(Gen(seed, "records"), now, user_id, ours),
+        make_webhook_deliveries=lambda: build_deliveries(Gen(seed, "webhooks"), now, user_id),
         audit_events=build_audit(Gen(seed, "audit"), now, user_id, organization_id),
         numbers=numbers,
         ledger=build_ledger(Gen(seed, "ledger"), now),

@@ -10,8 +10,8 @@ from bot.config import Settings
 from devkit.console.people import policy_path
 from devkit.console.stack import console_mapping
 from devkit.sandbox import DEFAULT_API_KEY, Sandbox, SandboxConfig
-from tests.console.conftest import RunScript
-from tests.console.fixture_app import make_fixture_app
+from tests.devkit.console.conftest import RunScript
+from tests.devkit.console.fixture_app import make_fixture_app
 
 
 async def fixture(run_script: RunScript, script: str, **kwargs: object):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from devkit.sandbox.data.billing import EXAMPLE_INVOICE_ID
 from devkit.sandbox.data.webhooks import EXAMPLE_DELIVERY_ID
-from tests.console.conftest import RunScript, flat
+from tests.devkit.console.conftest import RunScript, flat
 
 WEBHOOK_ID = EXAMPLE_DELIVERY_ID  # the newest failed delivery of the sandbox (the id help shows)
 INVOICE_ID = EXAMPLE_INVOICE_ID  # its newest invoice (October of the year before "now")

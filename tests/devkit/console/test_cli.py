@@ -23,10 +23,13 @@ from rich.console import Console
 from bot.__main__ import main
 from bot.config import Settings
 from devkit.console import run_console
-from tests.console.conftest import flat
-from tests.console.fixture_app import make_fixture_app
+from tests.devkit.console.conftest import flat
+from tests.devkit.console.fixture_app import make_fixture_app
 
-ROOT = Path(__file__).resolve().parents[2]
+# one worker runs the whole module under pytest-xdist: its module-scoped fixture is started once
+pytestmark = pytest.mark.xdist_group(__name__)
+
+ROOT = Path(__file__).resolve().parents[3]
 WALKTHROUGH = ROOT / "docs" / "walkthrough.txt"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 

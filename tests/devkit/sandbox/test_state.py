@@ -8,7 +8,7 @@ from decimal import Decimal
 import httpx
 
 from devkit.sandbox import Sandbox
-from tests.sandbox.conftest import checked
+from tests.devkit.sandbox.conftest import checked
 
 PREFS = "/v2/payment/auto_recharge_prefs"
 PAY = "/v2/payment/stored_payment_transactions"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from devkit.sandbox import Sandbox
-from tests.sandbox.conftest import KEY, TLS, error_of
+from tests.devkit.sandbox.conftest import KEY, TLS, error_of
 
 
 @pytest.mark.parametrize(

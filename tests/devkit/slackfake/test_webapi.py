@@ -9,7 +9,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from devkit.slackfake import FakeSlack
-from tests.slackfake.conftest import TOKEN
+from tests.devkit.slackfake.conftest import TOKEN
 
 
 async def test_api_url_ends_in_slash_and_binds_localhost(slack: FakeSlack) -> None:

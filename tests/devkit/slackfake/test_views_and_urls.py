@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from devkit.slackfake import FakeSlack
-from tests.slackfake.conftest import TOKEN
+from tests.devkit.slackfake.conftest import TOKEN
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "Loading..."}}
 

@@ -10,7 +10,7 @@ import pytest
 from devkit.sandbox import Sandbox
 from devkit.sandbox.routes import HANDLERS
 from devkit.sandbox.spec import contract
-from tests.sandbox.conftest import KEY, checked, error_of
+from tests.devkit.sandbox.conftest import KEY, checked, error_of
 
 UNKNOWN = "9f1c2b7e-0000-4000-8000-000000000000"
 PAY = "/v2/payment/stored_payment_transactions"

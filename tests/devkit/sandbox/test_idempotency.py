@@ -10,7 +10,7 @@ import pytest
 
 from devkit.sandbox import Fault, Sandbox
 from devkit.sandbox.idempotency import LIFETIME
-from tests.sandbox.conftest import checked, error_of
+from tests.devkit.sandbox.conftest import checked, error_of
 
 PAY = "/v2/payment/stored_payment_transactions"
 OP = "createStoredPaymentTransaction"

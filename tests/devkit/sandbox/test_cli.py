@@ -12,7 +12,7 @@ import pytest
 
 from devkit.sandbox import Fault, add_cli
 from devkit.sandbox.cli import config_from_args
-from tests.sandbox.conftest import TLS
+from tests.devkit.sandbox.conftest import TLS
 
 
 def parse(*argv: str) -> argparse.Namespace:

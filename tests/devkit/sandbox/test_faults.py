@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from devkit.sandbox import Fault, Sandbox, SandboxConfig
-from tests.sandbox.conftest import KEY, NOW, TLS, checked, error_of
+from tests.devkit.sandbox.conftest import KEY, NOW, TLS, checked, error_of
 
 
 async def timed(client: httpx.AsyncClient, path: str) -> tuple[httpx.Response, float]:

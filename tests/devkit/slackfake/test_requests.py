@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from devkit.slackfake import FakeSlack, SendOptions, SlackClientApp, SlackRequests
 from devkit.slackfake.requests import stale_timestamp, wrong_signature
 from devkit.slackfake.values import text_input
-from tests.slackfake.conftest import TOKEN
+from tests.devkit.slackfake.conftest import TOKEN
 
 SECRET = "test-signing-secret"
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Balance* $10.00"}}

@@ -14,7 +14,7 @@ from devkit.sandbox import Sandbox
 from devkit.sandbox.charges import breakdown_body, summary_body
 from devkit.sandbox.data import build_account
 from devkit.sandbox.query import parse_time
-from tests.sandbox.conftest import NOW, checked
+from tests.devkit.sandbox.conftest import NOW, checked
 
 
 async def walk(client: httpx.AsyncClient, path: str, operation: str, size: int, **params: str) -> list[dict]:

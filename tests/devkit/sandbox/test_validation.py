@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from devkit.sandbox import Sandbox, SandboxConfig
-from tests.sandbox.conftest import KEY, NOW, TLS, checked
+from tests.devkit.sandbox.conftest import KEY, NOW, TLS, checked
 
 
 async def test_a_valid_request_has_no_problems(sb: Sandbox, client: httpx.AsyncClient) -> None:
