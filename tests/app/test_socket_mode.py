@@ -13,10 +13,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
+from slack_bolt.async_app import AsyncApp
 
 from bot.app import create_app, services_of
 from bot.config import Settings
+from bot.probes import HealthServer
 from bot.services import SocketModeState
 from bot.socket_mode import AppTokenRefused, EnvelopeMemory, SocketModeRunner, Timing
 from devkit.sandbox import Sandbox, SandboxConfig
@@ -30,6 +33,7 @@ FAST = Timing(ping_interval=0.5, idle_timeout=3.0, hello_timeout=2.0, backoff_fi
 
 @dataclass
 class SocketBot:
+    app: AsyncApp
     slack: FakeSlack
     state: SocketModeState
     runner: SocketModeRunner
@@ -91,7 +95,7 @@ async def socket_bot(tmp_path: Path) -> AsyncIterator[SocketBot]:
         runner = SocketModeRunner(app, APP_TOKEN, state, api_url=slack.api_url, timing=FAST)
         stop = asyncio.Event()
         task = asyncio.create_task(runner.run(stop))
-        bot = SocketBot(slack, state, runner, task)
+        bot = SocketBot(app, slack, state, runner, task)
         try:
             await bot.connected(1)
             yield bot
@@ -136,6 +140,36 @@ async def test_a_server_that_refuses_connections_for_a_while_is_retried_with_bac
     assert 3 <= refused <= 25  # retried, with backoff: not a tight loop
     hub.refusing = False
     assert await socket_bot.balance_answered() < 10
+
+
+async def test_readyz_is_503_while_the_socket_is_down_and_200_within_10_s_after(
+    socket_bot: SocketBot,
+) -> None:
+    server = HealthServer(socket_bot.app, "127.0.0.1", 0)  # what HEALTH_PORT serves in Socket Mode
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def ready() -> tuple[int, list[str]]:
+                async with http.get(f"{server.url}/readyz") as resp:
+                    body = await resp.json()
+                    return resp.status, [c["name"] for c in body.get("failing", [])]
+
+            assert (await ready())[0] == 200
+            hub = socket_bot.slack.socket
+            hub.refusing = True
+            hub.drop()
+            async with asyncio.timeout(5):
+                while await ready() != (503, ["slack"]):  # noqa: ASYNC110 - polls the probe, with a deadline
+                    await asyncio.sleep(0.05)
+            hub.refusing = False
+            started = asyncio.get_running_loop().time()
+            async with asyncio.timeout(10):
+                while (await ready())[0] != 200:  # noqa: ASYNC110 - polls the probe, with a deadline
+                    await asyncio.sleep(0.05)
+            assert asyncio.get_running_loop().time() - started < 10
+    finally:
+        await server.stop()
 
 
 async def test_a_failing_apps_connections_open_is_retried(socket_bot: SocketBot) -> None:
