@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,39 +26,65 @@ APP_TOKEN = "xapp-1-test-app-token"
 PAYMENTS = "/v2/payment/stored_payment_transactions"
 
 
+@dataclass
+class Output:
+    """Everything a bot process writes, read as it comes: `lines` so far, `ended` once it closed its output."""
+
+    lines: list[str] = field(default_factory=list)
+    grew: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: bool = False
+
+
+async def _drain(proc: Any, out: Output) -> None:
+    # Read for as long as the process writes: a pipe nobody reads fills up (DEBUG logs do, fast), and then
+    # the bot blocks on its next log line and asyncio's wait() for it never returns.
+    while line := (await proc.stdout.readline()).decode():
+        out.lines.append(line)
+        out.grew.set()
+    out.ended = True
+    out.grew.set()
+
+
 @asynccontextmanager
-async def bot_process(env: dict[str, str], cwd: Path, *args: str) -> AsyncIterator[tuple[Any, list[str]]]:
-    """`python -m bot run ...` with stdout and stderr as one stream; every line it wrote is in the list."""
+async def bot_process(env: dict[str, str], cwd: Path, *args: str) -> AsyncIterator[tuple[Any, Output]]:
+    """`python -m bot run ...` with stdout and stderr as one stream, read into an Output as it comes."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", *args, env=env, cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    lines: list[str] = []
+    out = Output()
+    reader = asyncio.create_task(_drain(proc, out))
     try:
-        yield proc, lines
+        yield proc, out
     finally:
         if proc.returncode is None:
             proc.kill()
-            await proc.wait()
+        await asyncio.wait_for(asyncio.gather(reader, proc.wait()), 30)
 
 
-async def line_matching(proc: Any, lines: list[str], pattern: str, timeout: float = 30) -> re.Match[str]:
-    """Read lines until one matches; every line read is kept in `lines`."""
+async def line_matching(proc: Any, out: Output, pattern: str, timeout: float = 30) -> re.Match[str]:
+    """Wait until a line the process wrote matches `pattern`."""
     async with asyncio.timeout(timeout):
+        seen = 0
         while True:
-            line = (await proc.stdout.readline()).decode()
-            assert line, "the bot exited early:\n" + "".join(lines)
-            lines.append(line)
-            if found := re.search(pattern, line):
-                return found
+            for line in out.lines[seen:]:
+                if found := re.search(pattern, line):
+                    return found
+            seen = len(out.lines)
+            assert not out.ended, "the bot exited early:\n" + "".join(out.lines)
+            out.grew.clear()
+            await out.grew.wait()
 
 
-async def stop(proc: Any, lines: list[str]) -> int:
-    """SIGTERM, then every line written until the exit; the exit code."""
+async def stop(proc: Any, out: Output) -> int:
+    """SIGTERM, then wait for the exit and the last line written; the exit code."""
     proc.send_signal(signal.SIGTERM)
-    rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
-    lines.extend(rest.splitlines(keepends=True))
-    return await asyncio.wait_for(proc.wait(), 30)
+    code = await asyncio.wait_for(proc.wait(), 30)
+    async with asyncio.timeout(30):
+        while not out.ended:
+            out.grew.clear()
+            await out.grew.wait()
+    return code
 
 
 async def until(condition: Any, timeout: float = 15) -> None:
@@ -86,8 +113,8 @@ async def test_json_logs_are_one_object_a_line_with_request_context_and_never_a_
                     "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "ACCESS_POLICY": "access.toml",
                     # DEBUG: slack_sdk then logs each response_url it posts to, and the redaction must hold
                     "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG"})  # fmt: skip
-        async with bot_process(env, tmp_path, "--http", "--port", "0") as (proc, lines):
-            url = (await line_matching(proc, lines, r"listening on (http://[^\s\"]+/slack/events)")).group(1)
+        async with bot_process(env, tmp_path, "--http", "--port", "0") as (proc, out):
+            url = (await line_matching(proc, out, r"listening on (http://[^\s\"]+/slack/events)")).group(1)
             async with SlackRequests(url, SECRET, fake=slack) as requests:
                 answers = [
                     await requests.command("/telnyx", "balance", user="U0ALICE", channel="C0GENERAL"),
@@ -100,11 +127,11 @@ async def test_json_logs_are_one_object_a_line_with_request_context_and_never_a_
                 answers.append(await requests.click(card, ids.ACTION_TOPUP_APPROVE, user="U0FIN1"))
                 await until(lambda: sandbox.request_count(PAYMENTS, "POST") == 1)
                 await until(lambda: len(slack.calls_to("response_url")) >= 2)
-            code = await stop(proc, lines)
-    output = "".join(lines)
+            code = await stop(proc, out)
+    output = "".join(out.lines)
     assert code == 0, output
     records = []
-    for line in lines:
+    for line in out.lines:
         if not line.strip():
             continue
         record = json.loads(line)  # every line is one JSON object, tracebacks included
@@ -130,8 +157,8 @@ async def test_socket_mode_serves_healthz_readyz_and_metrics_on_health_port(tmp_
                     "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
                     "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
                     "HEALTH_PORT": "0", "LOG_FORMAT": "json"})  # fmt: skip
-        async with bot_process(env, tmp_path) as (proc, lines), aiohttp.ClientSession() as http:
-            found = await line_matching(proc, lines, r"health and metrics: listening on (http://[^\s\"]+) ")
+        async with bot_process(env, tmp_path) as (proc, out), aiohttp.ClientSession() as http:
+            found = await line_matching(proc, out, r"health and metrics: listening on (http://[^\s\"]+) ")
             health = found.group(1)
             await asyncio.wait_for(slack.socket.connected.wait(), 60)
 
@@ -161,9 +188,9 @@ async def test_socket_mode_serves_healthz_readyz_and_metrics_on_health_port(tmp_
             assert samples[("telnyx_bot_commands_total", answered)] == 1
             assert samples[("telnyx_bot_ack_seconds_count", frozenset({("kind", "command")}))] == 1
             assert ("telnyx_bot_socket_mode_connected", frozenset()) in samples
-            code = await stop(proc, lines)
-    output = "".join(lines)
+            code = await stop(proc, out)
+    output = "".join(out.lines)
     assert code == 0, output
-    records = [json.loads(line) for line in lines if line.strip()]
+    records = [json.loads(line) for line in out.lines if line.strip()]
     assert any(r.get("envelope_id") for r in records)  # the command's lines name its envelope
     assert APP_TOKEN not in output and TOKEN not in output
