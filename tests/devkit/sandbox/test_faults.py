@@ -22,9 +22,9 @@ async def test_latency_is_added_to_matching_paths_only(sb: Sandbox, client: http
     sb.set_fault("/v2/balance", Fault(latency=0.25, jitter=0.05))
     response, slow = await timed(client, "/v2/balance")
     checked(response, "GetUserBalance")
-    assert 0.25 <= slow < 0.5
+    assert 0.25 <= slow < 1.0  # the latency was added (a loaded machine adds its own on top)
     _, fast = await timed(client, "/v2/user_tags")
-    assert fast < 0.15
+    assert fast < 0.25  # and only there: another path answers before the fault's latency could pass
 
 
 async def test_429_carries_retry_after_then_recovers(sb: Sandbox, client: httpx.AsyncClient) -> None:
