@@ -44,6 +44,7 @@ def build_services(
 ) -> Services:
     """Build the shared parts from the settings; anything passed in is used as is."""
     from bot.access import AccessControl, load_policy, slack_group_members
+    from bot.alerts.book import AlertBook
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
     from bot.metrics import Metrics
@@ -76,6 +77,7 @@ def build_services(
     history = BalanceHistory(store, every=timedelta(seconds=settings.scheduler_tick_seconds), now=clock)
     return Services(
         history=history,
+        alerts=AlertBook(store, outbox, audit),
         settings=settings,
         telnyx=gateway,
         policy=policy,
@@ -133,6 +135,10 @@ def create_app(
 
     svc.outbox.set_deliverer(deliverer(svc, client))
     svc.sweepers.extend(sweepers(svc))
+    if svc.alerts is not None and svc.scheduler is None:
+        from bot.scheduler import Scheduler
+
+        svc.scheduler = Scheduler(svc, svc.alerts)
     attach_services(app, svc)  # for runners that must start/close it
     return app
 

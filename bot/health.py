@@ -66,7 +66,7 @@ class Health:
         checks: list[Awaitable[Check]] = [self.database(svc)]
         if svc.socket_mode is not None:
             checks.append(self.slack(svc))
-        checks += [self.telnyx(svc), self.outbox(svc)]
+        checks += [self.telnyx(svc), self.outbox(svc), self.scheduler(svc)]
         results = list(await asyncio.gather(*checks))
         self._log_change(results)
         return results
@@ -143,6 +143,19 @@ class Health:
             limit = self.outbox_stuck_after.total_seconds()
             return Check("outbox", False, f"stuck: {detail} (limit {limit:.0f} s)")
         return Check("outbox", True, detail)
+
+    async def scheduler(self, svc: Services) -> Check:
+        scheduler = svc.scheduler
+        if scheduler is None:
+            return Check("scheduler", True, "not running here")
+        late = scheduler.overdue()
+        if late is not None:
+            return Check(
+                "scheduler", False, f"a tick is overdue by {late:.0f} s (every {scheduler.seconds:g} s)"
+            )
+        if scheduler.last_tick_at is None:
+            return Check("scheduler", True, f"first tick within {scheduler.seconds:g} s")
+        return Check("scheduler", True, f"last tick {self.monotonic() - scheduler.last_tick_at:.0f} s ago")
 
 
 def _kind(exc: BaseException) -> str:

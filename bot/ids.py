@@ -27,6 +27,12 @@ ACTION_TOPUP_APPROVE = "topup_approve"
 ACTION_TOPUP_DENY = "topup_deny"
 ACTION_TOPUP_PAID = "topup_resolve_paid"  # an unknown outcome: finance saw the charge
 ACTION_TOPUP_NOT_CHARGED = "topup_resolve_not_charged"  # ... or saw that nothing was charged
+ACTION_ALERT_ACK = "alert_acknowledge"
+ACTION_ALERT_SNOOZE = "alert_snooze"  # a select: 1 h, 1 d, 1 w
+ACTION_ALERT_TOPUP = "alert_request_topup"
+ACTION_ALERT_RULE_ADD = "alert_rule_add"
+ACTION_ALERT_RULE_EDIT = "alert_rule_edit"
+ACTION_ALERT_RULE_DELETE = "alert_rule_delete"
 
 # Modals
 VIEW_AUTORECHARGE = "autorecharge_modal"
@@ -34,6 +40,7 @@ VIEW_TOPUP_REQUEST = "topup_request_modal"
 VIEW_TOPUP_DENY = "topup_deny_modal"
 VIEW_TOPUP_APPROVE = "topup_approve_modal"
 VIEW_TOPUP_RESOLVE = "topup_resolve_modal"
+VIEW_ALERT_RULE = "alert_rule_modal"
 
 # Blocks and inputs of the modals
 BLOCK_AR_ENABLED = "ar_enabled"
@@ -45,4 +52,9 @@ BLOCK_TOPUP_AMOUNT = "topup_amount"
 BLOCK_TOPUP_REASON = "topup_reason"
 BLOCK_DENY_REASON = "deny_reason"
 BLOCK_RESOLVE_NOTE = "resolve_note"
+BLOCK_ALERT_KIND = "alert_kind"
+BLOCK_ALERT_THRESHOLD = "alert_threshold"
+BLOCK_ALERT_ENDPOINT = "alert_endpoint"
+BLOCK_ALERT_CHANNEL = "alert_channel"
+BLOCK_ALERT_RENOTIFY = "alert_renotify"
 INPUT = "value"  # the action_id of the single element inside each input block

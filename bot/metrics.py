@@ -32,6 +32,7 @@ PREFIX = "telnyx_bot"
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 TELNYX_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 PAYMENT_OUTCOMES = ("succeeded", "failed", "outcome_unknown")
+ALERT_EVENTS = ("fired", "renotified", "resolved", "skipped")
 SCRAPE_TIMEOUT = 2.0  # seconds the outbox query of a scrape may take
 
 
@@ -91,6 +92,31 @@ class Metrics:
             ["permission"],
             registry=self.registry,
         )
+        self.ticks = Counter(
+            f"{PREFIX}_scheduler_ticks",
+            "Scheduler ticks by result (done, failed).",
+            ["result"],
+            registry=self.registry,
+        )
+        self.claims = Counter(
+            f"{PREFIX}_scheduler_claims",
+            "Jobs of a tick (the snapshot, each alert rule) this instance claimed (won) or left to another (skipped).",
+            ["result"],
+            registry=self.registry,
+        )
+        self.alerts = Counter(
+            f"{PREFIX}_alerts",
+            "Alert lifecycle events: fired, renotified, resolved; skipped is a rule not evaluated in a tick "
+            "because a Telnyx read failed.",
+            ["event"],
+            registry=self.registry,
+        )
+        for result in ("done", "failed"):
+            self.ticks.labels(result=result)
+        for result in ("won", "skipped"):
+            self.claims.labels(result=result)
+        for event in ALERT_EVENTS:
+            self.alerts.labels(event=event)
         self.live = LiveValues()
         self.registry.register(self.live)
 
@@ -114,6 +140,18 @@ class Metrics:
     def denial(self, permission: str) -> None:
         """Count one refusal by the access policy."""
         self.denials.labels(permission=permission).inc()
+
+    def scheduler_tick(self, result: str) -> None:
+        """Count one scheduler tick: done or failed."""
+        self.ticks.labels(result=result).inc()
+
+    def scheduler_claim(self, won: bool) -> None:
+        """Count one claim of a tick's job."""
+        self.claims.labels(result="won" if won else "skipped").inc()
+
+    def alert(self, event: str, count: int = 1) -> None:
+        """Count alert lifecycle events (ALERT_EVENTS)."""
+        self.alerts.labels(event=event).inc(count)
 
     async def exposition(self, svc: Services) -> bytes:
         """Every metric in Prometheus' text format, the live values read now."""

@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
+from bot.errors import TelnyxError
 from bot.models import Balance
 from bot.store import BalanceSnapshotRow, Store
+
+if TYPE_CHECKING:
+    from bot.telnyx_client import TelnyxGateway
 
 WINDOW = timedelta(days=7)
 MIN_HISTORY = timedelta(days=1)
@@ -77,10 +82,17 @@ class Recharges:
     over_limit: bool  # the pace needs more than Telnyx's 10 recharges in 24 hours
 
 
-def daily_spend(snapshots: Sequence[Snapshot], now: datetime) -> Spend | None:
-    """Average daily fall of the balance over the last WINDOW, rises left out; None below MIN_HISTORY."""
-    recent = sorted((s for s in snapshots if now - WINDOW <= s.at <= now), key=lambda s: s.at)
-    if len(recent) < 2 or recent[-1].at - recent[0].at < MIN_HISTORY:
+def daily_spend(
+    snapshots: Sequence[Snapshot],
+    now: datetime,
+    *,
+    window: timedelta = WINDOW,
+    min_history: timedelta = MIN_HISTORY,
+) -> Spend | None:
+    """Average daily fall of the balance over the `window` before `now`, rises left out; None when the
+    snapshots in it span less than `min_history`."""
+    recent = sorted((s for s in snapshots if now - window <= s.at <= now), key=lambda s: s.at)
+    if len(recent) < 2 or recent[-1].at - recent[0].at < min_history:
         return None
     spent = Decimal(0)
     counted = Decimal(0)  # seconds of intervals without a rise
@@ -102,6 +114,22 @@ def from_charges(total_last_7_days: Decimal | None) -> Spend:
     return Spend(
         (max(total_last_7_days, Decimal(0)) / 7).quantize(CENT, ROUND_HALF_UP), Basis.CHARGES, timedelta(0)
     )
+
+
+async def current_pace(
+    history: BalanceHistory | None, telnyx: TelnyxGateway, now: datetime
+) -> tuple[Spend, list[Snapshot]]:
+    """The daily spend now and the last SPARK_DAYS of history it was read with: from the history, or with
+    less than a day of it from Telnyx's charges of the last 7 days (Basis.NONE when those fail too)."""
+    snapshots = await history.since(now - timedelta(days=SPARK_DAYS)) if history is not None else []
+    spend = daily_spend(snapshots, now)
+    if spend is None:
+        try:
+            week = await telnyx.charges_summary((now - WINDOW).date(), now.date())
+            spend = from_charges(week.totals.grand_total)
+        except TelnyxError:
+            spend = from_charges(None)
+    return spend, snapshots
 
 
 def _days(amount: Decimal, per_day: Decimal) -> Decimal | None:

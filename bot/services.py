@@ -21,10 +21,12 @@ from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.access import AccessControl, Policy
+    from bot.alerts.book import AlertBook
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
     from bot.outbox import Outbox
     from bot.runway import BalanceHistory
+    from bot.scheduler import Scheduler
     from bot.store import Store
     from bot.telnyx_client import TelnyxGateway
 
@@ -92,6 +94,8 @@ class Services:
     inflight: InFlight = field(default_factory=InFlight)
     socket_mode: SocketModeState | None = None  # set when the bot runs over Socket Mode
     history: BalanceHistory | None = None  # the balance snapshots the runway reads
+    alerts: AlertBook | None = None  # alert rules and alerts (bot/alerts)
+    scheduler: Scheduler | None = None  # the ticks: snapshots and alert rules (create_app makes it)
     metrics: Metrics = field(default_factory=Metrics)  # this instance's registry (GET /metrics)
     health: Health = field(default_factory=Health)  # the readiness checks (GET /readyz)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -133,6 +137,8 @@ class Services:
         once at once: a request a crash left half-done is found at start); call once before serving."""
         await self.store.start()
         self.outbox.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
         if self.sweepers and self._sweeping is None:
             self._sweeping = asyncio.create_task(self._sweep_forever(), name="housekeeping")
 
@@ -169,6 +175,8 @@ class Services:
                 self._sweeping.cancel()
                 await asyncio.gather(self._sweeping, return_exceptions=True)
             self._sweeping = None
+        if self.scheduler is not None:
+            await self.scheduler.aclose()
         await self.outbox.aclose()
         await self.telnyx.aclose()
         await self.store.aclose()

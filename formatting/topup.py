@@ -275,8 +275,17 @@ def card_not_posted_blocks(r: TopupRequest, channel: str, error: str) -> list[Bl
     ]
 
 
-def request_modal(private_metadata: str, *, max_topup: Decimal) -> View:
-    """The "Request top-up" form opened from the balance."""
+def request_modal(
+    private_metadata: str,
+    *,
+    max_topup: Decimal,
+    amount: Decimal | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> View:
+    """The "Request top-up" form opened from the balance, or from an alert with a suggested amount (and a
+    `note` saying how it was worked out)."""
+    intro: list[Block] = [section(escape(note))] if note else []
     return View(
         type="modal",
         callback_id=ids.VIEW_TOPUP_REQUEST,
@@ -285,11 +294,14 @@ def request_modal(private_metadata: str, *, max_topup: Decimal) -> View:
         close=PlainTextObject(text="Cancel"),
         private_metadata=private_metadata,
         blocks=[
+            *intro,
             InputBlock(
                 block_id=ids.BLOCK_TOPUP_AMOUNT,
                 label=PlainTextObject(text="Amount (USD)"),
                 element=PlainTextInputElement(
-                    action_id=ids.INPUT, placeholder=f"e.g. 100.00 (at most {money(max_topup, 'USD')})"
+                    action_id=ids.INPUT,
+                    placeholder=f"e.g. 100.00 (at most {money(max_topup, 'USD')})",
+                    initial_value=f"{amount:.2f}" if amount else None,
                 ),
             ),
             InputBlock(
@@ -297,7 +309,7 @@ def request_modal(private_metadata: str, *, max_topup: Decimal) -> View:
                 label=PlainTextObject(text="Reason"),
                 optional=True,
                 element=PlainTextInputElement(
-                    action_id=ids.INPUT, max_length=500, placeholder="What is it for?"
+                    action_id=ids.INPUT, max_length=500, placeholder="What is it for?", initial_value=reason
                 ),
             ),
         ],

@@ -19,6 +19,7 @@ from slack_bolt.response import BoltResponse
 from bot.errors import TelnyxError
 from bot.services import Services
 from handlers import (
+    alerts,
     audit,
     autorecharge,
     balance,
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 FAMILIES = (
     balance,
     runway,
+    alerts,
     invoices,
     tags,
     charges,

@@ -14,6 +14,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.book import POST as ALERT_POST
+from bot.alerts.book import REDRAW as ALERT_REDRAW
+from bot.alerts.book import THREAD as ALERT_THREAD
+from bot.alerts.book import Note
 from bot.approvals import TopupRequest, TopupState
 from bot.approvals.evidence import payment_evidence
 from bot.approvals.ledger import CARD, DM, NOTICE
@@ -23,6 +27,7 @@ from bot.logs import bind_topup
 from bot.models import Balance
 from bot.outbox import Deliver, Delivery, Permanent, RetryLater
 from bot.services import Services
+from formatting.alerts import alert_blocks, alert_text, thread_text
 from formatting.audit_trail import audit_record_blocks, audit_record_text
 from formatting.topup import (
     card_blocks,
@@ -37,6 +42,7 @@ from handlers.replies import decorate
 logger = logging.getLogger(__name__)
 
 # Slack errors that a later attempt may get past; any other `ok: false` is for good (channel gone ...)
+ALERT_KINDS = (ALERT_POST, ALERT_REDRAW, ALERT_THREAD)
 TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
@@ -118,5 +124,31 @@ async def _deliver(svc: Services, client: AsyncWebClient, row: Delivery) -> None
             text=audit_record_text(record),
             blocks=audit_record_blocks(record),
         )
+    elif row.kind in ALERT_KINDS:
+        await _deliver_alert(svc, client, row)
     else:
         raise Permanent(f"unknown outbox kind {row.kind!r}")
+
+
+async def _deliver_alert(svc: Services, client: AsyncWebClient, row: Delivery) -> None:
+    """Post an alert, redraw it as it is now, or reply in its thread."""
+    assert svc.alerts is not None, "alert rows come from an app with alerts"
+    alert = await svc.alerts.alert(int(row.payload["id"]))
+    if alert is None:
+        return  # pruned long after it closed
+    text, blocks = (
+        alert_text(alert),
+        decorate(svc, alert_blocks(alert, svc.clock()), None),
+    )
+    if row.kind == ALERT_POST and alert.message_ts is None:
+        posted = await client.chat_postMessage(channel=alert.channel, text=text, blocks=blocks)
+        await svc.alerts.set_message(alert.id, str(posted["channel"]), str(posted["ts"]))
+    elif alert.message_ts is None:
+        return  # its post was abandoned (the channel is gone): nothing to redraw or reply to
+    elif row.kind == ALERT_THREAD:
+        note = Note(str(row.payload["note"]))
+        await client.chat_postMessage(
+            channel=alert.channel, thread_ts=alert.message_ts, text=thread_text(alert, note)
+        )
+    else:  # a redraw, or a post delivered again after its message was stored
+        await client.chat_update(channel=alert.channel, ts=alert.message_ts, text=text, blocks=blocks)

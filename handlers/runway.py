@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.errors import TelnyxError
 from bot.parsing import Parsed
 from bot.runway import (
-    SPARK_DAYS,
-    WINDOW,
     Snapshot,
     Spend,
-    daily_spend,
-    from_charges,
+    current_pace,
     recharges,
     runway,
     sparkline,
@@ -28,23 +24,12 @@ from handlers.subcommand import Subcommand
 EXAMPLE = "/telnyx runway"
 
 
-async def _pace(svc: Services) -> tuple[Spend, list[Snapshot]]:
-    now = svc.clock()
-    history = await svc.history.since(now - timedelta(days=SPARK_DAYS)) if svc.history is not None else []
-    spend = daily_spend(history, now)
-    if spend is None:  # less than a day of history: Telnyx's charges of the last 7 days
-        try:
-            week = await svc.telnyx.charges_summary((now - WINDOW).date(), now.date())
-            spend = from_charges(week.totals.grand_total)
-        except TelnyxError:
-            spend = from_charges(None)
-    return spend, history
-
-
 async def pace(svc: Services) -> tuple[Spend, list[Snapshot]]:
     """The daily spend and the history it came from, computed once a minute for every reader (a burst of
     `balance` commands reads the database and Telnyx's charges once)."""
-    return (await svc.forecasts.get(("runway",), lambda: _pace(svc))).value
+    return (
+        await svc.forecasts.get(("runway",), lambda: current_pace(svc.history, svc.telnyx, svc.clock()))
+    ).value
 
 
 async def run_runway(context: AsyncBoltContext, parsed: Parsed) -> None:

@@ -137,6 +137,64 @@ class BalanceSnapshotRow(Base):
     currency: Mapped[str] = mapped_column(String(8))
 
 
+class AlertRuleRow(Base):
+    """One alert rule an admin set up with `/telnyx alerts add` (bot/alerts/rules.py reads it)."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    threshold: Mapped[str] = mapped_column(String(32), default="")  # as typed, read by kind (rules.py)
+    endpoint: Mapped[str] = mapped_column(Text, default="")  # webhook failures: one endpoint, or "" for all
+    channel: Mapped[str] = mapped_column(String(32))
+    renotify_seconds: Mapped[int] = mapped_column(Integer)  # 0: never re-notify
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AlertRow(Base):
+    """One alert: a rule firing for one subject (the account, an endpoint, an invoice, an audit event).
+
+    `open_key` is "<rule id>:<subject>" while the alert is open and NULL once it is closed: unique, so two
+    instances can never open the same alert twice, whatever the scheduler's claims do.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    open_key: Mapped[str | None] = mapped_column(String(600), unique=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # firing | resolved | noted
+    severity: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)  # JSON: what the last evaluation found (rules.Finding)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    notified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    renotified: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(16))  # cleared | rule_deleted
+    acked_by: Mapped[str | None] = mapped_column(String(32))
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class SchedulerClaimRow(Base):
+    """A job of one scheduler tick claimed by one instance: the primary key makes the claim atomic."""
+
+    __tablename__ = "scheduler_claims"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tick: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class OutboxRow(Base):
     """One Slack side effect of a state change, written in the change's transaction (see bot/outbox.py).
 

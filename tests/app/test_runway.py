@@ -49,16 +49,18 @@ async def test_runway_takes_no_arguments(bot):
     assert bot.sandbox.request_count() == 0
 
 
-async def test_the_scheduler_takes_a_snapshot_a_tick_after_start_and_then_every_tick(bot):
-    snapshot = bot.svc.sweepers[-1]
+async def test_each_scheduler_tick_takes_one_balance_snapshot(bot):
+    tick = timedelta(seconds=bot.svc.settings.scheduler_tick_seconds)
     before = bot.sandbox.request_count("/v2/balance")
-    await snapshot()  # the first round only schedules: no read at start
-    assert bot.sandbox.request_count("/v2/balance") == before
-    bot.clock[0] = NOW + timedelta(seconds=bot.svc.settings.scheduler_tick_seconds)
-    await snapshot()
-    await snapshot()  # same moment: not due again
+    first = await bot.svc.scheduler.tick()
+    again = await bot.svc.scheduler.tick()  # the same tick: its snapshot is claimed already
+    assert first.snapshot and not again.snapshot
+    assert bot.sandbox.request_count("/v2/balance") == before + 1  # read by the tick that won the claim
+    bot.clock[0] = NOW + tick
+    assert (await bot.svc.scheduler.tick()).snapshot
     history = await bot.svc.history.since(NOW - timedelta(days=1))
-    assert [s.balance for s in history] == [bot.sandbox.state.balance]
+    assert [s.at for s in history] == [NOW, NOW + tick]
+    assert {s.balance for s in history} == {bot.sandbox.state.balance}
 
 
 async def test_the_balance_answer_carries_the_runway_and_a_burst_computes_it_once(bot):

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from bot.alerts.book import AlertBook
 from bot.app import build_services, create_app, make_slack_client, services_of
 from bot.approvals import Approvals
 from bot.audit_trail import AuditTrail
@@ -94,7 +95,10 @@ def in_schema(svc: Services, schema: str) -> Services:
     )
     every = timedelta(seconds=svc.settings.scheduler_tick_seconds)
     history = BalanceHistory(store, every=every, now=svc.clock)
-    return replace(svc, store=store, audit=audit, approvals=approvals, outbox=outbox, history=history)
+    alerts = AlertBook(store, outbox, audit)
+    return replace(
+        svc, store=store, audit=audit, approvals=approvals, outbox=outbox, history=history, alerts=alerts
+    )
 
 
 @asynccontextmanager
