@@ -102,8 +102,9 @@ class Scheduler:
 
     async def _forever(self) -> None:
         while not self._stop.is_set():
-            # the next tick's boundary by the wall clock, so instances tick together
-            wait = self.seconds - (time.time() % self.seconds)
+            # just past the next tick's boundary by the wall clock, so instances tick together and agree
+            # on the tick's number even when their clocks differ by a little
+            wait = self.seconds - (time.time() % self.seconds) + min(self.seconds * 0.05, 1.0)
             try:
                 await asyncio.wait_for(self._stop.wait(), wait)
                 return
