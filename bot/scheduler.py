@@ -143,6 +143,12 @@ class Scheduler:
         report.rules = await self._evaluate(rules, Readings(self.svc.telnyx, self.svc.history, now), now)
         return report
 
+    async def run_now(self) -> TickReport:
+        """A tick out of turn (the console's `tick`): a balance snapshot and every rule, without claims."""
+        report = await self.check()
+        report.snapshot = await self._snapshot()
+        return report
+
     async def _claim(self, job: str, number: int, now: datetime, report: TickReport) -> bool:
         won = await self.book.claim(job, number, self.instance, now)
         if won:

@@ -54,7 +54,19 @@ INLINE = 150  # Slack shows at most this much under an input
 
 
 def renotify_label(every: timedelta) -> str:
-    return "never" if every <= timedelta(0) else f"every {duration(every.total_seconds())}"
+    """"every 4 hours", "every 3 days", "never"."""
+    if every <= timedelta(0):
+        return "never"
+    hours = int(every.total_seconds() // 3600)
+    if hours == 1:
+        return "every hour"
+    if hours == 24:
+        return "every day"
+    if hours == 168:
+        return "every week"
+    if hours % 24 == 0:
+        return f"every {hours // 24} days"
+    return f"every {hours} hours" if hours else f"every {duration(every.total_seconds())}"
 
 
 def threshold_label(rule: Rule) -> str:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from bot.money import InvalidAmount, parse_amount
 
 MAX_DAYS = 365
+MAX_CREDIT = Decimal(100_000)  # far above any real threshold: a typo (a zero too many) is caught
 MAX_FACTOR = Decimal(100)
 MAX_FAILURES = 100_000
 DEFAULT_RENOTIFY = timedelta(hours=24)
@@ -116,7 +117,7 @@ def read_threshold(kind: Kind, raw: str) -> Threshold | Problem:
         return problem(Reason.NO_THRESHOLD)
     if kind is Kind.LOW_CREDIT:
         try:
-            return Threshold(parse_amount(text))
+            return Threshold(parse_amount(text, maximum=MAX_CREDIT))
         except InvalidAmount as err:
             return problem(Reason.BAD_AMOUNT, err.user_message)
     if kind is Kind.WEBHOOK_FAILURES:

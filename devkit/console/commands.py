@@ -29,9 +29,10 @@ click <label>               press the latest button whose label starts with <lab
 shortcut <name> <text>      post <text> as a message, then run a message shortcut on it:
                             diagnose (Diagnose webhook) or invoice (Look up invoice)
 as <person>                 act as vera, rita, fred, fiona or ada (or their user id); see `people`
-in <channel>                type in #general, #approvals, #audit, or dm (your DM with the bot)
+in <channel>                type in #general, #approvals, #audit, #alerts, or dm (your DM with the bot)
 people                      the preset people, their roles and the channels
 show [channel]              the messages you can see in a channel (default: the current one)
+tick                        run the bot's scheduler now: a balance snapshot and every alert rule
 help                        this list;   quit (or Ctrl-D) ends the console
 In a modal, each input is asked in turn: Enter keeps the current value, !cancel closes the modal.
 Lines starting with # are comments."""
@@ -256,6 +257,26 @@ async def show(session: ConsoleSession, rest: str) -> None:
         session.out.print(shown.renderable)
 
 
+async def tick(session: ConsoleSession, _rest: str) -> None:
+    """Run the scheduler now; the alerts it posts show up like any other message."""
+    svc = session.stack.services
+    if svc is None or svc.scheduler is None:
+        raise ConsoleError("the console is not running")
+    report = await svc.scheduler.run_now()
+    total = report.total
+    skipped = sum(1 for r in report.rules if r.skipped is not None)
+    session.out.print(
+        Text(
+            f"tick: {len(report.rules)} rule(s) checked: {total.fired} fired, {total.renotified} reminded, "
+            f"{total.resolved} resolved, {total.firing} still firing"
+            + (f", {skipped} not checked (Telnyx could not be read)" if skipped else "")
+            + ("; balance snapshot taken" if report.snapshot else ""),
+            style="dim",
+        )
+    )
+    await _after(session)
+
+
 async def console_help(session: ConsoleSession, _rest: str) -> None:
     """The console's own commands (`/telnyx help` is the app's)."""
     session.out.print(Text(HELP))
@@ -268,6 +289,7 @@ COMMANDS = {
     "in": go_in,
     "people": people,
     "show": show,
+    "tick": tick,
     "help": console_help,
     "?": console_help,
 }

@@ -14,7 +14,7 @@ from typing import Any
 
 from devkit.console.blocks import describe_input
 from devkit.console.mrkdwn import text_of
-from devkit.console.people import find_person, find_room
+from devkit.console.people import ROOMS, find_person, find_room
 
 CANCEL = "!cancel"
 SUPPORTED = frozenset(
@@ -167,7 +167,7 @@ def answer(q: Question, typed: str) -> dict[str, Any]:
         return {"type": kind, "selected_user": person.id}
     room = find_room(text)
     if room is None:
-        raise Problem(f"{text!r} is not a preset channel: #general, #approvals or #audit")
+        raise Problem(f"{text!r} is not a preset channel: " + ", ".join(f"#{r.name}" for r in ROOMS))
     key = "selected_channel" if kind == "channels_select" else "selected_conversation"
     return {"type": kind, key: room.id}
 

@@ -42,6 +42,7 @@ ROOMS = (
     Room("C0GENERAL", "general", "where most commands are typed"),
     Room("C0APPROVALS", "approvals", "approval cards for top-ups"),
     Room("C0AUDIT", "audit", "the audit trail: every change and decision"),
+    Room("C0ALERTS", "alerts", "where alert rules post (add one: /telnyx alerts add, as ada)"),
 )
 FINANCE_GROUP = ("S0FINANCE", "finance", ("U0FIN2",))
 DEFAULT_USER = "U0VIEWER"

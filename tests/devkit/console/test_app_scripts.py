@@ -183,3 +183,39 @@ async def test_the_preset_people_hold_the_roles_the_policy_gives_them(run_script
     assert "✅ approve or deny top-ups: role finance (listed as U0FIN1)" in fred
     assert "✅ approve or deny top-ups: role finance via group S0FINANCE" in fiona
     assert "✅ administer the bot: role admin" in ada
+
+
+async def test_an_alert_rule_added_in_its_modal_fires_on_tick_and_shows_in_alerts(
+    run_script: RunScript,
+) -> None:
+    script = """
+as ada
+/telnyx alerts add
+low
+1,000,000
+https://nowhere.example
+alerts
+
+5,000
+
+
+/telnyx alerts
+tick
+show #alerts
+tick
+"""
+    run = await run_script(script)
+    assert run.code == 0, run.text
+    modal = flat(run.answer("ada@#general> /telnyx alerts add"))
+    assert "modal: New alert rule" in modal
+    assert '"1,000,000" is too large: amounts are at most $100,000.00' in modal  # refused inline, asked again
+    assert "Only webhook-failure alerts watch one endpoint" in modal
+    assert "Alert rule added: Low available credit, available credit below $5,000.00" in modal
+    listed = flat(run.answer("ada@#general> /telnyx alerts"))
+    assert "available credit below $5,000.00" in listed and "Edit" in listed and "Delete" in listed
+    first, second = flat(run.text).split("ada@#general> tick")[1:]
+    assert first.startswith(" tick: 1 rule(s) checked: 1 fired")
+    assert "Available credit is $884.60" in first and "Telnyx in #alerts" in first  # shown as it is posted
+    assert "Acknowledge" in first and "Request top-up" in first
+    assert second.strip() == "tick: 1 rule(s) checked: 0 fired, 0 reminded, 0 resolved, 1 still firing"
+    assert "Available credit is $884.60" in flat(run.answer("ada@#general> show #alerts"))
