@@ -54,7 +54,7 @@ INLINE = 150  # Slack shows at most this much under an input
 
 
 def renotify_label(every: timedelta) -> str:
-    """"every 4 hours", "every 3 days", "never"."""
+    """ "every 4 hours", "every 3 days", "never"."""
     if every <= timedelta(0):
         return "never"
     hours = int(every.total_seconds() // 3600)
@@ -248,11 +248,28 @@ def saved_text(rule: Rule, added: bool) -> str:
     )
 
 
-def saved_blocks(rule: Rule, added: bool) -> list[Block]:
-    return [
-        section(":white_check_mark: " + saved_text(rule, added)),
-        context("It is checked every scheduler tick; `/telnyx alerts check` checks every rule now."),
-    ]
+def saved_blocks(rule: Rule, added: bool, problem: str | None = None) -> list[Block]:
+    blocks: list[Block] = [section(":white_check_mark: " + saved_text(rule, added))]
+    if problem is not None:
+        blocks.append(
+            section(
+                f":warning: The bot cannot post in <#{rule.channel}> (Slack says `{escape(problem)}`), so its "
+                f"alerts would not arrive: invite the app there (`/invite @Telnyx`) or edit the rule."
+            )
+        )
+    blocks.append(
+        context("It is checked every scheduler tick; `/telnyx alerts check` checks every rule now.")
+    )
+    return blocks
+
+
+def announce_text(rule: Rule, by: str, added: bool) -> str:
+    """The note in a rule's channel when an admin points a rule at it."""
+    verb = "set up" if added else "changed"
+    return (
+        f":bell: <@{by}> {verb} an alert here: {KIND_LABELS[rule.kind]}, {threshold_label(rule)}. "
+        "When it fires, the bot posts in this channel; `/telnyx alerts` lists every rule."
+    )
 
 
 def deleted_text(rule: Rule | None) -> str:

@@ -14,7 +14,7 @@ from bot.store import BalanceSnapshotRow
 from devkit.sandbox import Fault
 from devkit.slackfake.records import Message
 from devkit.slackfake.values import static_select, text_input
-from tests.app.harness import Bot, text_of
+from tests.app.harness import Bot, running_bot, text_of
 
 ADMIN, VIEWER, REQUESTER, FIN = "U0ADMIN", "U0VIEWER", "U0REQUEST", "U0FIN1"
 ALERTS = "C0ALERTS"
@@ -68,7 +68,11 @@ async def tick(bot: Bot, after: timedelta = TICK) -> Any:
 
 def posts(bot: Bot) -> list[Message]:
     """The alert channel's top-level messages (as they look now)."""
-    return [m for m in bot.slack.messages(ALERTS) if not m.is_ephemeral and m.thread_ts in (None, m.ts)]
+    return [
+        m
+        for m in bot.slack.messages(ALERTS)
+        if not m.is_ephemeral and m.thread_ts in (None, m.ts) and not m.text.startswith(":bell:")
+    ]
 
 
 def replies(bot: Bot, message: Message) -> list[Message]:
@@ -420,3 +424,20 @@ async def test_the_runway_alert_does_not_fire_without_a_pace(bot):
     bot.sandbox.set_fault("/v2/charges_summary", Fault(status=500, times=100))
     report = await tick(bot)
     assert report.total.fired == 0 and posts(bot) == []
+
+
+async def test_a_rule_pointed_at_a_channel_the_bot_cannot_post_in_is_saved_with_a_warning(tmp_path):
+    async with running_bot(tmp_path) as bot:  # Slack refuses a call here on purpose
+        bot.slack.add_channel("C0PRIVATE", name="private", is_member=False)
+        bot.slack.add_channel(ALERTS, name="alerts")
+        modal = await open_form(bot)
+        resp = await bot.requests.view_submission(modal, form("runway", "7", channel="C0PRIVATE"), user=ADMIN)
+        assert resp.ok
+        await bot.idle()
+        answer = text_of(bot.slack.messages("C0GENERAL", ADMIN)[-1:])
+        assert "Alert rule added" in answer and "The bot cannot post in <#C0PRIVATE>" in answer
+        assert "not_in_channel" in answer and "/invite @Telnyx" in answer
+        assert [c.error for c in bot.slack.calls if not c.ok] == ["not_in_channel"]
+        await add_rule(bot, "low_credit", "10")
+        [note] = [m for m in bot.slack.messages(ALERTS) if not m.is_ephemeral]
+        assert "<@U0ADMIN> set up an alert here: Low available credit" in note.text
