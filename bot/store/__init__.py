@@ -25,6 +25,7 @@ from bot.store.tables import (
     TopupRow,
     TransitionRow,
     UtcDateTime,
+    WorkflowStepRow,
     utcnow,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "TopupRow",
     "TransitionRow",
     "UtcDateTime",
+    "WorkflowStepRow",
     "create_schema",
     "make_engine",
     "serialize",
