@@ -78,6 +78,7 @@ async def handle_balance_step(
 async def balance_step(
     svc: Services, inputs: dict[str, Any], complete: AsyncComplete, fail: AsyncFail
 ) -> None:
+    """The balance step's work: access for the running user, then Telnyx and the runway."""
     user = running_user(inputs)
     if user is None:
         await fail(NO_USER)
@@ -115,6 +116,7 @@ async def handle_topup_step(inputs: dict[str, Any], context: AsyncBoltContext, f
 async def topup_step(
     svc: Services, context: AsyncBoltContext, inputs: dict[str, Any], execution: str, fail: AsyncFail
 ) -> None:
+    """The top-up step's work: the request stored with its step (or refused at once), then its card."""
     requester = running_user(inputs)
     if requester is None:
         await fail(NO_USER)
