@@ -1,4 +1,4 @@
-"""Every slash command, callback_id, action_id and block_id the app registers.
+"""Every slash command, callback_id, action_id, block_id and step parameter the app registers.
 
 `manifest.yml` is checked against these constants by a test.
 """
@@ -10,6 +10,14 @@ SHORTCUT_DIAGNOSE_WEBHOOK = "diagnose_webhook_delivery"
 SHORTCUT_LOOKUP_INVOICE = "lookup_invoice"
 MESSAGE_SHORTCUTS = (SHORTCUT_DIAGNOSE_WEBHOOK, SHORTCUT_LOOKUP_INVOICE)
 GLOBAL_SHORTCUTS: tuple[str, ...] = ()
+
+# Workflow Builder steps (manifest: functions, keyed by callback_id) and their input parameters
+FUNCTION_BALANCE = "get_telnyx_balance"
+FUNCTION_TOPUP = "request_telnyx_topup"
+FUNCTIONS = (FUNCTION_BALANCE, FUNCTION_TOPUP)
+PARAM_USER = "user"  # both steps: the person running the workflow (slack#/types/user_context)
+PARAM_AMOUNT = "amount"
+PARAM_REASON = "reason"
 
 # Buttons
 ACTION_SHARE = "share_in_channel"

@@ -45,7 +45,8 @@ CONTEXT = {"trigger_id": TRIGGER_ID, "envelope_id": ENVELOPE_ID, "topup_id": TOP
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"https?://hooks\.slack(?:-gov)?\.com/\S+"), "[response_url]"),
     (re.compile(r"""(response_url['"]?\s*[:=]\s*['"]?)[^\s'",}]+"""), r"\1[response_url]"),
-    (re.compile(r"\bx(?:ox[a-z]|app)-[A-Za-z0-9-]+"), "[slack token]"),
+    (re.compile(r"\bx(?:ox[a-z]|app|wfp)-[A-Za-z0-9-]+"), "[slack token]"),
+    (re.compile(r"""(bot_access_token['"]?\s*[:=]\s*['"]?)[^\s'",}]+"""), r"\1[redacted]"),
     (re.compile(r"\bKEY[A-Za-z0-9_-]{16,}"), "[telnyx key]"),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1[redacted]@"),  # user:password@ in a URL

@@ -4,7 +4,8 @@ At DEBUG, Bolt and slack_sdk log payloads, Web API arguments and the URLs they p
 (and the `private_metadata` that carries one across a modal) lets anyone who reads it post into that
 conversation for 30 minutes, so it is treated like a token: `RedactingFilter`, installed on the root
 logger's handlers at start-up (`bot.config.configure_logging`), rewrites every record that reaches them.
-Slack tokens are redacted too, should a library ever log one.
+Slack tokens are redacted too, should a library ever log one, and so is the token Slack sends with a
+workflow step's `function_executed` event (`bot_access_token`, whatever its shape).
 
 `printable` is for anything taken from a request (a header, a host): control characters and newlines
 are escaped, so a request cannot forge a log line, and the text is clipped.
@@ -21,15 +22,15 @@ from bot.slack_urls import origin_of
 
 REDACTED = "[redacted]"
 
-# A value after `response_url` / `private_metadata` as JSON ("..."), a Python repr ('...') or a form
-# field (up to & or a space) writes it.
+# A value after `response_url` / `private_metadata` / `bot_access_token` as JSON ("..."), a Python repr
+# ('...') or a form field (up to & or a space) writes it.
 _KEYED = re.compile(
-    r"""(?P<key>(?:response_url|private_metadata)["']?\s*[:=]\s*)"""
+    r"""(?P<key>(?:response_url|private_metadata|bot_access_token)["']?\s*[:=]\s*)"""
     r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s&,}'"]+)""",
 )
 _ENCODED_SEPARATOR = re.compile(r"\\/|%3A|%2F", re.IGNORECASE)
 _SEPARATORS = {"\\/": "/", "%3a": ":", "%2f": "/"}
-_TOKEN = re.compile(r"\b(?P<kind>xox[abposre]|xapp)-[A-Za-z0-9-]+")
+_TOKEN = re.compile(r"\b(?P<kind>xox[abposre]|xapp|xwfp)-[A-Za-z0-9-]+")  # xwfp-: a workflow step's token
 _VERIFICATION_FAILED = "Invalid request signature detected"  # Bolt's own message logs the whole body
 
 

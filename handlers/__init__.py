@@ -34,6 +34,7 @@ from handlers import (
     usage,
     webhooks,
     whoami,
+    workflow,
 )
 from handlers.replies import answer_error, reply_middleware, respond
 from handlers.subcommand import Subcommand
@@ -67,6 +68,7 @@ def register(app: AsyncApp, svc: Services) -> None:
     for family in FAMILIES:
         family.register(app)
     share.register(app, SUBCOMMANDS)
+    workflow.register(app, svc)  # Workflow Builder steps
     app.error(on_error)
 
 

@@ -2,7 +2,8 @@
 
 The core queues side effects as data (bot/outbox.py, bot/approvals/ledger.py); this module turns each into
 a Slack call: redraw a top-up card from the request as stored now, DM the requester the request as it was
-at the change, reply in the card's thread, post an audit record to the audit channel.
+at the change, reply in the card's thread, post an audit record to the audit channel, complete a workflow
+step whose top-up request ended (handlers/step_completion.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.logs import bind_topup
 from bot.models import Balance
 from bot.outbox import Deliver, Delivery, Permanent, RetryLater
 from bot.services import Services
+from bot.workflow import STEP_COMPLETE
 from formatting.alerts import alert_blocks, alert_text, thread_text
 from formatting.audit_trail import audit_record_blocks, audit_record_text
 from formatting.topup import (
@@ -38,6 +40,7 @@ from formatting.topup import (
     stopped_notice_text,
 )
 from handlers.replies import decorate
+from handlers.step_completion import complete_step
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +129,8 @@ async def _deliver(svc: Services, client: AsyncWebClient, row: Delivery) -> None
         )
     elif row.kind in ALERT_KINDS:
         await _deliver_alert(svc, client, row)
+    elif row.kind == STEP_COMPLETE:
+        await complete_step(svc, client, row)
     else:
         raise Permanent(f"unknown outbox kind {row.kind!r}")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
 from bot.access import Permission
@@ -92,22 +93,32 @@ async def create_request(context: AsyncBoltContext, amount: str, reason: str) ->
         return
     bind_topup(request.id)
     channel = services(context).policy.approvals_channel or ""
-    text, blocks = await card_of(services(context), request)
-    try:
-        posted = await slack(context).chat_postMessage(channel=channel, text=text, blocks=blocks)
-    except SlackApiError as err:
-        error = str(err.response.get("error"))
-        logger.error("approval card for %s not posted in %s: %s", request.id, channel, error)
+    error = await post_card(services(context), slack(context), request)
+    if error is not None:
         await answer(
             context,
             f"The request was stored but finance was not told: {error}.",
             card_not_posted_blocks(request, channel, error),
         )
         return
-    await services(context).approvals.attach_card(request.id, posted["channel"], posted["ts"])
     await answer(
         context, f"Top-up request sent to finance in <#{channel}>.", requested_blocks(request, channel)
     )
+
+
+async def post_card(svc: Services, client: AsyncWebClient, request: TopupRequest) -> str | None:
+    """Post a new request's approval card and remember where it lives; Slack's error when it was not posted
+    (the request stays stored: finance just does not know of it)."""
+    channel = svc.policy.approvals_channel or ""
+    text, blocks = await card_of(svc, request)
+    try:
+        posted = await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackApiError as err:
+        error = str(err.response.get("error"))
+        logger.error("approval card for %s not posted in %s: %s", request.id, channel, error)
+        return error
+    await svc.approvals.attach_card(request.id, posted["channel"], posted["ts"])
+    return None
 
 
 async def run_topup(context: AsyncBoltContext, parsed: Parsed) -> None:

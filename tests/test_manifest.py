@@ -74,17 +74,45 @@ def test_commands_and_shortcuts_are_the_registered_ids(manifest: dict[str, Any])
     assert len(shortcuts) == len(ids.MESSAGE_SHORTCUTS) + len(ids.GLOBAL_SHORTCUTS)
 
 
+def test_workflow_steps_are_the_registered_functions_acting_for_the_running_user(
+    manifest: dict[str, Any],
+) -> None:
+    functions = manifest["functions"]
+    assert sorted(functions) == sorted(ids.FUNCTIONS)
+    for callback_id, function in functions.items():
+        user = function["input_parameters"][ids.PARAM_USER]
+        # filled in by Slack with whoever runs the workflow: a builder cannot name someone else
+        assert user["type"] == "slack#/types/user_context" and user["is_required"] is True, callback_id
+    topup = functions[ids.FUNCTION_TOPUP]["input_parameters"]
+    assert set(topup) == {ids.PARAM_USER, ids.PARAM_AMOUNT, ids.PARAM_REASON}
+    assert topup[ids.PARAM_AMOUNT]["type"] == "string"  # parsed by bot.money, never a float
+    assert set(functions[ids.FUNCTION_BALANCE]["input_parameters"]) == {ids.PARAM_USER}
+
+
+def test_schema_catches_a_broken_function(
+    validator: jsonschema.protocols.Validator, manifest: dict[str, Any]
+) -> None:
+    broken = json.loads(json.dumps(manifest))
+    del broken["functions"][ids.FUNCTION_BALANCE]["output_parameters"]
+    del broken["functions"][ids.FUNCTION_TOPUP]["input_parameters"][ids.PARAM_AMOUNT]["type"]
+    errors = schema_errors(validator, broken)
+    assert len(errors) == 2, errors
+
+
 def test_command_has_a_usage_hint_and_is_not_escaped(manifest: dict[str, Any]) -> None:
     [command] = manifest["features"]["slash_commands"]
     assert command["should_escape"] is False
     assert "balance" in command["usage_hint"] and "invoices" in command["usage_hint"]
 
 
-def test_socket_mode_interactivity_and_no_org_deploy(manifest: dict[str, Any]) -> None:
+def test_socket_mode_interactivity_and_org_ready_for_workflow_steps(manifest: dict[str, Any]) -> None:
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True
     assert settings["interactivity"]["is_enabled"] is True
-    assert settings["org_deploy_enabled"] is False
+    # custom steps need an org-ready app that runs them itself, subscribed to their event
+    assert settings["org_deploy_enabled"] is True
+    assert settings["function_runtime"] == "remote"
+    assert settings["event_subscriptions"]["bot_events"] == ["function_executed"]
     assert manifest["features"]["bot_user"]["display_name"] == "Telnyx"
     assert manifest["display_information"]["name"] == "Telnyx"
 
@@ -105,4 +133,5 @@ def test_http_mode_placeholders_validate_once_uncommented(
     http = yaml.safe_load(http_text)
     assert http["features"]["slash_commands"][0]["url"] == PLACEHOLDER
     assert http["settings"]["interactivity"]["request_url"] == PLACEHOLDER
+    assert http["settings"]["event_subscriptions"]["request_url"] == PLACEHOLDER
     assert schema_errors(validator, http) == []

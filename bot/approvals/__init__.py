@@ -4,6 +4,7 @@ Import from here: `from bot.approvals import Approvals, TopupState, TopupError`.
 refusals are in formatting/approvals.py.
 """
 
+from bot.approvals.ledger import Observer, Tx
 from bot.approvals.machine import Approvals, Pay, ReadBalance
 from bot.approvals.model import (
     COUNTED,
@@ -37,6 +38,7 @@ __all__ = [
     "InvalidAmount",
     "InvalidReason",
     "LimitExceeded",
+    "Observer",
     "Outcome",
     "Pay",
     "ReadBalance",
@@ -48,6 +50,7 @@ __all__ = [
     "TopupRequest",
     "TopupState",
     "Transition",
+    "Tx",
     "UnknownRequest",
     "parse_amount",
 ]

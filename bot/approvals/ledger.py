@@ -7,7 +7,7 @@ its audit record in the same transaction, and the audit records are published af
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +48,11 @@ class Tx:
     effects: int = 0  # outbox rows queued
 
 
+# Called inside the transaction of every change of a request, where its side effects are queued
+# (`Approvals.observe`): (tx, request id). Whatever it queues in the outbox it counts in `tx.effects`.
+Observer = Callable[[Tx, str], Awaitable[None]]
+
+
 class Ledger:
     """Top-up rows, their transitions and audit records, in `store`."""
 
@@ -58,6 +63,7 @@ class Ledger:
         self.audit = audit
         self._now = now
         self.outbox = outbox
+        self.observers: list[Observer] = []
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
@@ -70,7 +76,10 @@ class Ledger:
             self.outbox.wake()
 
     async def effects(self, tx: Tx, request_id: str, *, dm: bool = False, notice: bool = False) -> None:
-        """Queue the card redraw (and the requester's DM, the approvals channel's notice) in `tx`."""
+        """Queue the card redraw (and the requester's DM, the approvals channel's notice) in `tx`; the
+        observers queue theirs too."""
+        for observer in self.observers:
+            await observer(tx, request_id)
         if self.outbox is None:
             return
         key = f"topup:{request_id}"

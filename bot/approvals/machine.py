@@ -50,7 +50,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.access import AccessControl, Permission, Policy
-from bot.approvals.ledger import Ledger, Tx
+from bot.approvals.ledger import Ledger, Observer, Tx
 from bot.approvals.model import (
     CURRENCY,
     AccessDenied,
@@ -120,9 +120,17 @@ class Approvals:
         """The policy in force now (limits and TTL are read at each step)."""
         return self._access.policy
 
-    async def request(self, requester: str, amount: Decimal | str, reason: str = "") -> TopupRequest:
+    async def request(
+        self,
+        requester: str,
+        amount: Decimal | str,
+        reason: str = "",
+        *,
+        on_stored: Observer | None = None,
+    ) -> TopupRequest:
         """Store a pending request; raise AccessDenied, InvalidAmount, InvalidReason, LimitExceeded or
-        TooManyPending."""
+        TooManyPending. `on_stored(tx, id)` runs in the transaction that stores it (what it writes is
+        stored with the request, or not at all)."""
         decision = await self._access.check(requester, Permission.REQUEST_TOPUP)
         if not decision.allowed:
             await self.audit.record_denial(requester, Permission.REQUEST_TOPUP, "topup", decision.rule)
@@ -161,10 +169,17 @@ class Approvals:
                 await tx.session.flush()
                 values = {"amount": value, "reason": reason}
                 await self._ledger.log(tx, request_id, None, S.PENDING, requester, "topup.request", values)
+                if on_stored is not None:
+                    await on_stored(tx, request_id)
         if refused:
             too_many = refused.refusal is Refusal.TOO_MANY_PENDING
             raise TooManyPending(refused) if too_many else LimitExceeded(refused)
         return await self._ledger.require(request_id)
+
+    def observe(self, observer: Observer) -> None:
+        """Have `observer(tx, id)` called inside the transaction of every change of a request (to queue
+        side effects of its own, e.g. completing a workflow step when the request ends)."""
+        self._ledger.observers.append(observer)
 
     async def attach_card(self, request_id: str, channel: str, ts: str) -> None:
         """Remember where the approval card lives, for chat.update."""

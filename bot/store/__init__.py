@@ -28,6 +28,7 @@ from bot.store.tables import (
     TopupRow,
     TransitionRow,
     UtcDateTime,
+    WorkflowStepRow,
     utcnow,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "TopupRow",
     "TransitionRow",
     "UtcDateTime",
+    "WorkflowStepRow",
     "create_schema",
     "make_engine",
     "serialize",

@@ -244,4 +244,22 @@ class SchemaVersionRow(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+class WorkflowStepRow(Base):
+    """A Workflow Builder step waiting for a top-up request to end (bot/workflow.py).
+
+    `token` is the token Slack gave the step's execution (a secret): kept until the step is completed, then
+    erased. `state` is waiting -> completing (one completion queued) -> done.
+    """
+
+    __tablename__ = "workflow_steps"
+
+    execution_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("topup_requests.id"), index=True)
+    token: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
 LOCK_NAMES = ("topups",)

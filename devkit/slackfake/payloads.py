@@ -34,6 +34,10 @@ class PayloadBuilder:
         self.api_app_id = api_app_id
         self._clock = TsClock()
 
+    def next_ts(self) -> str:
+        """A fresh Slack timestamp (an event's `event_ts`)."""
+        return self._clock.next()
+
     def _user(self, user: str) -> dict[str, Any]:
         known = self.fake.workspace.users.get(user) if self.fake else None
         name = known.name if known else user.lower()
@@ -172,6 +176,28 @@ class PayloadBuilder:
             response_url=self._response_url(channel, user),
         )
         return payload
+
+    def event_callback(self, event: dict[str, Any]) -> dict[str, Any]:
+        """An Events API envelope around `event`, as Slack posts it (JSON) to the request URL."""
+        return {
+            "token": VERIFICATION_TOKEN,
+            "team_id": self.team_id,
+            "api_app_id": self.api_app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{secrets.token_hex(5).upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": self.fake.workspace.bot_user_id if self.fake else "U0BOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
 
     def global_shortcut(self, callback_id: str, *, user: str) -> dict[str, Any]:
         """A `shortcut` payload (global shortcut): no channel, no response_url."""

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from devkit.slackfake.functions import FunctionExecution
 from devkit.slackfake.payloads import PayloadBuilder, Target, find_element
 from devkit.slackfake.records import Message
 from devkit.slackfake.server import FakeSlack
@@ -202,7 +203,32 @@ class SlackRequests:
         """A global shortcut (from the composer or search)."""
         return await self.post_payload(self.build.global_shortcut(callback_id, user=user), options)
 
+    async def function_executed(
+        self,
+        callback_id: str,
+        definition: dict[str, Any],
+        inputs: dict[str, Any],
+        *,
+        options: SendOptions | None = None,
+    ) -> tuple[AppResponse, FunctionExecution]:
+        """A workflow runs the custom step `callback_id` (`definition`: its entry in the manifest's
+        `functions`): the fake starts the execution, and its `function_executed` event is posted, signed."""
+        if self.fake is None:
+            raise RuntimeError(
+                "function_executed needs a FakeSlack: it hands out the execution and its token"
+            )
+        execution = self.fake.start_function(callback_id, definition, inputs)
+        event = execution.event(app_id=self.build.api_app_id, event_ts=self.build.next_ts())
+        resp = await self.post_event(self.build.event_callback(event), options)
+        return resp, execution
+
     # the wire
+
+    async def post_event(self, envelope: dict[str, Any], options: SendOptions | None = None) -> AppResponse:
+        """POST an Events API envelope as JSON, as Slack sends events, signed."""
+        resp = await self._post(json.dumps(envelope), options, content_type="application/json")
+        resp.payload = envelope
+        return resp
 
     async def post_form(self, fields: dict[str, str], options: SendOptions | None = None) -> AppResponse:
         """POST form-encoded `fields`, signed."""
@@ -218,11 +244,17 @@ class SlackRequests:
         resp.trigger_id = payload.get("trigger_id")
         return resp
 
-    async def _post(self, body: str, options: SendOptions | None) -> AppResponse:
+    async def _post(
+        self,
+        body: str,
+        options: SendOptions | None,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> AppResponse:
         options = options or SendOptions()
         timestamp = options.timestamp if options.timestamp is not None else int(time.time())
         headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
+            "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(timestamp),
             "X-Slack-Signature": options.signature or self.sign(body, timestamp),
         }

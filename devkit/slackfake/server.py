@@ -1,7 +1,8 @@
 """FakeSlack: an HTTP server on 127.0.0.1 that answers the Web API, response URLs and file uploads.
 
 It records every request (`calls`, from CallLog), validates every message and view like Slack, and keeps
-the conversation as users would see it (`messages`). It runs in the caller's event loop.
+the conversation as users would see it (`messages`) and the workflow steps it ran (`functions`). It runs in
+the caller's event loop.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from aiohttp import web
 
 from devkit.slackfake import webapi
 from devkit.slackfake.calls import CallLog, Fault
+from devkit.slackfake.functions import FunctionExecution, Functions
 from devkit.slackfake.records import Call, Message, UploadedFile, User
 from devkit.slackfake.socket_mode import SocketModeHub
 from devkit.slackfake.state import ApiError, Channel, Workspace
 from devkit.slackfake.validation import message_warnings
 
 # Form-encoded calls carry these as JSON strings; decode them so tests and validation see structures.
-_JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
+_JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata", "outputs")
 
 
 class FakeSlack(CallLog):
@@ -51,6 +53,7 @@ class FakeSlack(CallLog):
         self.base_url = ""
         self.socket = SocketModeHub(app_token, app_id)
         self._slow: dict[tuple[str, str | None], float] = {}
+        self.functions = Functions()  # custom steps run by workflows (devkit/slackfake/functions.py)
 
     def __repr__(self) -> str:
         return f"FakeSlack(base_url={self.base_url!r}, team_id={self.workspace.team_id!r}, calls={len(self.calls)})"
@@ -141,6 +144,17 @@ class FakeSlack(CallLog):
         """The id of the bot's DM channel with `user`."""
         return self.workspace.dm_channel(user)
 
+    def start_function(
+        self, callback_id: str, definition: dict[str, Any], inputs: dict[str, Any]
+    ) -> FunctionExecution:
+        """A workflow reaching the custom step `callback_id` (defined as in the manifest's `functions`):
+        a running execution with its own token; send its event with `SlackRequests.function_executed`."""
+        return self.functions.start(callback_id, definition, inputs)
+
+    def execution(self, execution_id: str) -> FunctionExecution:
+        """A function execution the fake started (its state, outputs or error, and which token ended it)."""
+        return self.functions.executions[execution_id]
+
     # what tests read
 
     def message_with_ts(self, ts: str) -> Message | None:
@@ -211,7 +225,9 @@ class FakeSlack(CallLog):
         try:
             if not token:
                 raise ApiError("not_authed")
-            if token != self._bot_token:
+            # a step's own token acts as the bot while its execution runs
+            step = self.functions.by_token(token) if token != self._bot_token else None
+            if token != self._bot_token and (step is None or not step.token_works()):
                 raise ApiError("invalid_auth")
             delay = self._slow.get((method, str(args.get("channel"))), self._slow.get((method, None)))
             if delay:
@@ -219,10 +235,15 @@ class FakeSlack(CallLog):
             fault = self.take_fault(method)
             if fault is not None:
                 return await self._answer_fault(method, args, fault)
-            handler = webapi.METHODS.get(method)
-            if handler is None:
-                raise ApiError("unknown_method")
-            result = handler(self.workspace, args)
+            if method == "functions.completeSuccess":
+                result = self.functions.complete_success(args, step)
+            elif method == "functions.completeError":
+                result = self.functions.complete_error(args, step)
+            else:
+                handler = webapi.METHODS.get(method)
+                if handler is None:
+                    raise ApiError("unknown_method")
+                result = handler(self.workspace, args)
         except ApiError as exc:
             return await self._answer_error(method, args, exc)
         warnings = message_warnings(args) if method in webapi.MESSAGE_METHODS else []

@@ -51,7 +51,12 @@ async def test_healthz_answers_200_while_the_process_serves(bot):
 async def test_readyz_answers_200_with_every_check_when_all_pass(bot):
     status, answer = await get(bot, "/readyz")
     assert status == 200 and answer["ready"] is True and "failing" not in answer
-    assert set(answer["checks"]) == {"database", "telnyx", "outbox", "scheduler"}  # no Slack check in HTTP mode
+    assert set(answer["checks"]) == {
+        "database",
+        "telnyx",
+        "outbox",
+        "scheduler",
+    }  # no Slack check in HTTP mode
     assert all(check["ok"] for check in answer["checks"].values())
     assert answer["checks"]["outbox"]["detail"] == "nothing waiting"
 
