@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         600,
         ge=1,
         le=86_400,
-        description="seconds between the bot's own rounds (a balance snapshot for the runway), 1 to 86400",
+        description="seconds between the scheduler's ticks (a balance snapshot and the alert rules), 1 to 86400",
         examples=["600"],
     )
 
