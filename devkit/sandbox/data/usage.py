@@ -42,7 +42,7 @@ class SpendRecords:
         """(filter[record_type] product, wire record) billing exactly `cost` at `moment`."""
         gen = Gen(self.seed, f"spend-record:{iso(moment)}")
         units = int(cost * UNITS)
-        if units <= MESSAGE_MAX_UNITS and units > MESSAGE_FEE_UNITS and gen.chance(0.7):
+        if units <= MESSAGE_MAX_UNITS and gen.chance(0.7):  # a cent or more: always above the fee
             return "messaging", self._message(gen, moment, units)
         product = gen.pick(("call-control", "sip-trunking"), (60, 40))
         return product, self._call(gen, moment, units, product)
