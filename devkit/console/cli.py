@@ -113,7 +113,8 @@ async def run_console(
         return 2
     quieted = _quiet_logs(settings)
     try:
-        stack = ConsoleStack(settings, seed=seed, make_app=make_app or real_app)
+        # at the keyboard the sandbox spends as time passes; a script sees the seed's account, unmoved
+        stack = ConsoleStack(settings, seed=seed, make_app=make_app or real_app, live=lines.interactive)
         session = ConsoleSession(stack, out, lines, downloads=downloads)
         stack.confirm = session.confirm_payment  # the real account's payments are asked at this prompt
         async with stack:

@@ -71,8 +71,10 @@ class ConsoleStack:
         seed: int = SANDBOX_SEED,
         confirm: Confirm | None = None,
         make_app: AppFactory = real_app,
+        live: bool = False,
     ) -> None:
         self.user_settings = settings
+        self.live = live  # the sandbox account's time follows real time (it spends as you watch)
         self.make_app = make_app
         self.real = settings.telnyx_api_key is not None
         self.seed = seed
@@ -117,7 +119,9 @@ class ConsoleStack:
         else:
             from devkit.sandbox import DEFAULT_API_KEY, Sandbox, SandboxConfig
 
-            self.sandbox = await self._stack.enter_async_context(Sandbox(SandboxConfig(seed=self.seed)))
+            self.sandbox = await self._stack.enter_async_context(
+                Sandbox(SandboxConfig(seed=self.seed, live=self.live))
+            )
             api_key, base_url = DEFAULT_API_KEY, self.sandbox.base_url
         await self._stack.enter_async_context(self.fake)
         seed(self.fake)

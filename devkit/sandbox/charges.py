@@ -3,6 +3,9 @@
 For [start, end) (end exclusive), each number active in the range is billed its monthly services
 prorated by days (30 days = a full month) and its activation fee if activated in the range. The
 summary's `new_mrc + new_otc + existing_mrc` is exactly the sum of every service cost in the breakdown.
+Usage (the detail records billed as the account's time passes) is no number's monthly or one-time charge:
+the summary counts it in simple lines (Messaging, Call Control, SIP Trunking: records and amount, by the
+day of the record's time) and so in `other`; the breakdown, per number and MRC/OTC by the spec, has none.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from devkit.sandbox.data.billing import SIMPLE_LINES
 from devkit.sandbox.errors import ApiError
+from devkit.sandbox.spend import USAGE_LINES
 from devkit.sandbox.state import AccountState, PhoneNumber, money
 
 MAX_RANGE_DAYS = 31
@@ -134,6 +138,21 @@ def summary_body(state: AccountState, start: date, end: date) -> dict[str, Any]:
         lines.append(
             {"type": "simple", "name": name, "alias": alias, "quantity": len(events), "amount": money(amount)}
         )
+    # what the account spent on usage as its time passed (devkit.sandbox.spend), a line per product used
+    usage = state.spending.usage_between(start, end)
+    for product, (alias, name) in USAGE_LINES.items():
+        if product in usage:
+            quantity, amount = usage[product]
+            other += amount
+            lines.append(
+                {
+                    "type": "simple",
+                    "name": name,
+                    "alias": alias,
+                    "quantity": quantity,
+                    "amount": money(amount),
+                }
+            )
     adjustments = [e for e in in_range if e.kind == "adjustment"]
     totals = {
         "new_mrc": sum((g["new"][1] for g in groups.values()), ZERO),

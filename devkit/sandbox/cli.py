@@ -7,8 +7,16 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal, InvalidOperation
 
-from devkit.sandbox.config import DEFAULT_API_KEY, FAULT_STATUSES, Fault, SandboxConfig
+from devkit.sandbox.config import (
+    DEFAULT_API_KEY,
+    DEFAULT_PER_DAY,
+    FAULT_STATUSES,
+    Fault,
+    SandboxConfig,
+    pace_problem,
+)
 
 
 def parse_fault(text: str) -> tuple[str, Fault]:
@@ -27,6 +35,18 @@ def parse_fault(text: str) -> tuple[str, Fault]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def parse_per_day(text: str) -> Decimal:
+    """USD a day, e.g. 300 or 120.50 (argparse type for --per-day)."""
+    try:
+        per_day = Decimal(text)
+    except InvalidOperation:
+        per_day = None
+    problem = "not a number" if per_day is None else pace_problem(per_day)
+    if per_day is None or problem:
+        raise argparse.ArgumentTypeError(f"--per-day takes USD a day, e.g. 300.00, not {text!r}: {problem}")
+    return per_day
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The sandbox's flags."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -38,6 +58,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
     parser.add_argument("--jitter", type=float, default=0.0, help="up to this many more seconds, at random")
     parser.add_argument("--lenient", action="store_true", help="record spec problems but serve anyway")
+    parser.add_argument(
+        "--per-day",
+        type=parse_per_day,
+        default=DEFAULT_PER_DAY,
+        metavar="USD",
+        help=f"what the account spends a day on average (default {DEFAULT_PER_DAY}); POST /_sandbox/spend "
+        "changes it while it runs",
+    )
+    parser.add_argument(
+        "--frozen",
+        action="store_true",
+        help="keep the account's time still (only POST /_sandbox/clock moves it); by default it follows real "
+        "time, so the account is seen to spend",
+    )
     parser.add_argument(
         "--fault", type=parse_fault, action="append", default=[], metavar="PATH=STATUS",
         help=f"answer STATUS ({', '.join(map(str, FAULT_STATUSES))}) to requests whose path starts with PATH "
@@ -59,6 +93,8 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         port=args.port,
         strict=not args.lenient,
         faults=faults,
+        live=not args.frozen,
+        per_day=args.per_day,
     )
 
 
@@ -73,6 +109,9 @@ async def serve(host: str, port: int, cfg: SandboxConfig | None = None) -> None:
         # `NAME=value  # comment`: both lines can be pasted into .env or a shell as they are
         print(f"  TELNYX_API_KEY={cfg.api_key}   # the sandbox's own fake key")
         print(f"  admin: {sb.url}/_sandbox/requests, /_sandbox/faults, /_sandbox/reset")
+        clock = "follows real time" if cfg.live else "frozen until POST /_sandbox/clock moves it"
+        print(f"  spends {cfg.per_day} USD a day on average; its clock {clock}")
+        print("  knobs: POST /_sandbox/clock, /_sandbox/balance, /_sandbox/spend, /_sandbox/webhook_failures")
         for fault in sb.faults.describe():
             print(f"  fault: {fault}")
         sys.stdout.flush()  # a parent process reads the URL from a pipe

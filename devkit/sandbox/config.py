@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 DEFAULT_API_KEY = "KEYSANDBOX"
+DEFAULT_PER_DAY = Decimal("300.00")  # USD the account spends a day on average
+MAX_PER_DAY = Decimal("1000000.00")
 # 4xx: the refusals the sandbox cannot otherwise be made to answer (403, 409) or only with a bad request
 FAULT_STATUSES = (400, 403, 404, 409, 422, 429, 500, 502, 503, 504)
 
@@ -45,11 +48,17 @@ class Fault:
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    """How a sandbox starts. `now` anchors the generated data (None: the current time at start)."""
+    """How a sandbox starts. `now` anchors the generated data (None: the current time at start).
+
+    The account's clock starts at `now` and stays there (so balances in tests never drift) until
+    `/_sandbox/clock` advances it; `live` makes it follow real time too. It spends `per_day` on average.
+    """
 
     api_key: str = field(default=DEFAULT_API_KEY, repr=False)
     seed: int = 7
     now: datetime | None = None
+    live: bool = False
+    per_day: Decimal = DEFAULT_PER_DAY
     host: str = "127.0.0.1"
     port: int = 0
     # strict: a request that breaks the spec is refused with the real API's 4xx, not only recorded.
@@ -69,3 +78,15 @@ class SandboxConfig:
             raise ValueError("SandboxConfig.extra_records counts are 0 or more")
         if not self.api_key:
             raise ValueError("SandboxConfig.api_key must not be empty")
+        problem = pace_problem(self.per_day)
+        if problem:
+            raise ValueError(f"SandboxConfig.per_day: {problem}")
+
+
+def pace_problem(per_day: Decimal) -> str | None:
+    """Why `per_day` cannot be a pace (USD a day, 0 to MAX_PER_DAY, whole cents), or None."""
+    if not per_day.is_finite() or per_day < 0 or per_day > MAX_PER_DAY:
+        return f"the pace is USD a day from 0 to {MAX_PER_DAY}, not {per_day}"
+    if per_day != per_day.quantize(Decimal("0.01")):
+        return f"the pace has at most two decimals, not {per_day}"
+    return None

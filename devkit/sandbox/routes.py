@@ -197,7 +197,7 @@ def _matching_records(call: Call, product: str, filters: dict[str, Any]) -> list
     records = [r for r in call.state.detail_records if r["record_type"] == record_type]
     fields = {key for record in records for key in record}
     if "date_range" in filters:
-        start, end = date_range(filters.pop("date_range"), call.state.now)
+        start, end = date_range(filters.pop("date_range"), call.state.account_time())
         records = [r for r in records if start <= parse_time(r[time_field]) < end]
     for field, condition in filters.items():
         if fields and field not in fields:

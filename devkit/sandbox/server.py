@@ -89,7 +89,7 @@ class Sandbox:
 
     def _build_state(self) -> AccountState:
         now = self.config.now or datetime.now(UTC)
-        state = build_account(self.config.seed, now)
+        state = build_account(self.config.seed, now, live=self.config.live, per_day=self.config.per_day)
         if self.config.extra_records:
             # made at once: a benchmark times the requests that read them, not their making
             ours = [n.tn for n in state.numbers]
@@ -213,6 +213,7 @@ class Sandbox:
                     raise ApiError(401)
                 if checked.refusal is not None and (self.config.strict or checked.fatal):
                     raise checked.refusal
+                self.state.settle()  # the account as it is at its time: spend billed, recharges made
                 if key is None or request.method == "GET":
                     body = await handler(call)
                 else:

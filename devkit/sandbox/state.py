@@ -2,6 +2,13 @@
 
 Generated data (see `devkit.sandbox.data`) is held in wire form, as the API answers it; money that changes
 (balance, auto-recharge amounts) is held as Decimal and rendered as two-decimal strings.
+
+The account spends as its own time passes (`devkit.sandbox.spend`, `devkit.sandbox.clock`): `settle()`
+brings it up to its clock's time, billing each record due since the last settle (the balance falls by
+its cost). Auto-recharge is checked where Telnyx checks it, on a charge: after each record, and on an
+attempt the available credit cannot pay for (which is refused when no recharge is allowed: calls and
+messages stop). A knob that sets the balance charges nothing, so it recharges nothing by itself. The
+server settles before it answers any request, so every answer sees one account at one moment.
 """
 
 from __future__ import annotations
@@ -10,15 +17,21 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devkit.sandbox.errors import bad_field
 from devkit.sandbox.rand import Gen
 
+if TYPE_CHECKING:  # spend and clock import this module's helpers: only the types are needed here
+    from devkit.sandbox.clock import AccountClock
+    from devkit.sandbox.spend import Spending
+
 CENT = Decimal("0.01")
 AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+RECHARGES_PER_DAY = 10  # Telnyx auto-recharges at most 10 times in any 24 hours
+DAY = timedelta(days=1)
 
 
 def money(value: Decimal) -> str:
@@ -111,7 +124,10 @@ class AccountState:
     audit_events: list[dict[str, Any]]
     numbers: list[PhoneNumber]
     ledger: list[LedgerEvent]
+    account_clock: AccountClock
+    spending: Spending
     payments: list[dict[str, Any]] = field(default_factory=list)
+    recharged_at: list[datetime] = field(default_factory=list)  # auto-recharges, oldest first
     lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     # detail-record query -> its filtered, sorted records; None = not kept (SandboxConfig.memo_queries)
     query_memo: dict[tuple[str, ...], list[dict[str, Any]]] | None = field(default=None, repr=False)
@@ -166,36 +182,51 @@ class AccountState:
         """Charge the stored payment method: the balance rises by exactly the amount."""
         amount = parse_amount("/amount", raw_amount)
         async with self.lock:
-            before = self.balance
-            self.balance += amount
-            transaction = {
-                "id": self.ids.uuid(),
-                "record_type": "transaction",
-                "transaction_processing_type": "stored_payment",
-                "amount_cents": int(amount * 100),
-                "amount_currency": self.currency,
-                "auto_recharge": False,
-                "processor_status": "submitted_for_settlement",
-                "created_at": iso(self.clock()),
-            }
-            self.payments.append(transaction)
-            self.add_audit_event(
-                "create",
-                transaction["id"],
-                [{"field": "balance", "from": money(before), "to": money(self.balance)}],
-            )
-            return transaction
+            return self._credit(amount, self.clock(), auto_recharge=False)
 
-    def add_audit_event(self, change_type: str, resource_id: str, changes: list[dict[str, Any]]) -> None:
-        """Record a change made through the API by the key's owner (newest events are last)."""
+    def _credit(self, amount: Decimal, at: datetime, *, auto_recharge: bool) -> dict[str, Any]:
+        """A stored-payment transaction: the balance rises by `amount`, audited as a balance change."""
+        before = self.balance
+        self.balance += amount
+        transaction: dict[str, Any] = {
+            "id": self.ids.uuid(),
+            "record_type": "transaction",
+            "transaction_processing_type": "stored_payment",
+            "amount_cents": int(amount * 100),
+            "amount_currency": self.currency,
+            "auto_recharge": auto_recharge,
+            "processor_status": "submitted_for_settlement",
+            "created_at": iso(at),
+        }
+        self.payments.append(transaction)
+        self.add_audit_event(
+            "create",
+            transaction["id"],
+            [{"field": "balance", "from": money(before), "to": money(self.balance)}],
+            at=at,
+            # Telnyx charges an auto-recharge on the account's behalf
+            made_by="telnyx" if auto_recharge else "account_owner",
+        )
+        return transaction
+
+    def add_audit_event(
+        self,
+        change_type: str,
+        resource_id: str,
+        changes: list[dict[str, Any]],
+        *,
+        at: datetime | None = None,
+        made_by: str = "account_owner",
+    ) -> None:
+        """Record a change (by default made now through the API by the key's owner); newest events are last."""
         self.audit_events.append(
             {
                 "id": self.ids.uuid(),
                 "record_type": "audit_event",
-                "change_made_by": "account_owner",
+                "change_made_by": made_by,
                 "change_type": change_type,
                 "changes": changes,
-                "created_at": iso(self.clock()),
+                "created_at": iso(at or self.clock()),
                 "organization_id": self.organization_id,
                 "user_id": self.user_id,
                 "resource_id": resource_id,
@@ -203,9 +234,79 @@ class AccountState:
             }
         )
 
+    # The account's time and its spend
+    def account_time(self) -> datetime:
+        """The account's current time: the data's `now` unless the clock was advanced or is live."""
+        return self.account_clock.now()
+
+    def settle(self) -> None:
+        """Bill every record due before the account's time, auto-recharging as Telnyx would."""
+        spending = self.spending
+        until = self.account_clock.now()
+        if until <= spending.settled_to:
+            return
+        made: list[dict[str, Any]] = []
+        for moment, amount in spending.due(until):
+            cost = spending.bill(amount)
+            if cost is None:
+                continue
+            if cost > self.available_credit:
+                # the attempt finds the balance low: Telnyx recharges first, if a recharge is allowed
+                self._auto_recharge(moment)
+                if cost > self.available_credit:
+                    spending.refused += 1  # calls and messages stop when the credit runs out
+                    continue
+            product, record = spending.records.record(moment, cost)
+            self.balance -= cost
+            spending.book(moment, product, cost)
+            made.append(record)
+            self._auto_recharge(moment)
+        spending.settled_to = until
+        if made:
+            self.detail_records[:0] = reversed(made)  # newest first, as generated
+            if self.query_memo is not None:
+                self.query_memo.clear()
+
+    def _auto_recharge(self, at: datetime) -> None:
+        """Below the threshold, recharge to threshold + recharge_amount (at most 10 times in 24 h)."""
+        prefs = self.auto_recharge
+        threshold = prefs["threshold_amount"]
+        if not prefs["enabled"] or self.balance >= threshold:
+            return
+        if self.recharges_since(at - DAY) >= RECHARGES_PER_DAY:
+            return
+        self._credit(threshold + prefs["recharge_amount"] - self.balance, at, auto_recharge=True)
+        self.recharged_at.append(at)
+
+    def recharges_since(self, since: datetime) -> int:
+        """Auto-recharges after `since`."""
+        return sum(1 for at in self.recharged_at if at > since)
+
+    def advance(self, seconds: int) -> None:
+        """Move the account's time forward; what happens meanwhile (spend, recharges) happens now."""
+        self.settle()
+        self.account_clock.advance(seconds)
+        self.settle()
+
+    def set_balance(self, balance: Decimal) -> None:
+        """Set the balance at the account's current time (no payment, no audit event: a sandbox knob)."""
+        self.settle()
+        self.balance = balance
+
+    def set_pace(self, per_day: Decimal) -> None:
+        """Spend `per_day` from now on (what is due so far is billed at the old pace first)."""
+        self.settle()
+        self.spending.per_day = per_day
+
+    def add_webhook_deliveries(self, deliveries: list[dict[str, Any]]) -> None:
+        """Add deliveries (failures made now by the knob), keeping the list newest first."""
+        merged = deliveries + self.webhook_deliveries
+        merged.sort(key=lambda d: d["started_at"], reverse=True)  # one format: the strings sort as times
+        self.webhook_deliveries = merged
+
     def clock(self) -> datetime:
-        """The time of a change: never before the generated data's `now`, so new events sort last."""
-        return max(datetime.now(UTC), self.now)
+        """The time of a change: never before the account's time, so new events sort last."""
+        return max(datetime.now(UTC), self.account_clock.now())
 
     # Deterministic handles for tests of other parts.
     def failed_delivery_ids(self) -> list[str]:

@@ -6,10 +6,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from devkit.sandbox.clock import AccountClock
+from devkit.sandbox.config import DEFAULT_PER_DAY
 from devkit.sandbox.data.billing import build_invoices, build_ledger, build_numbers, build_prefs, build_tags
 from devkit.sandbox.data.records import build_records
+from devkit.sandbox.data.usage import SpendRecords
 from devkit.sandbox.data.webhooks import build_deliveries
 from devkit.sandbox.rand import Gen
+from devkit.sandbox.spend import Spending
 from devkit.sandbox.state import AccountState, iso
 
 USER_EMAIL = "billing@sandbox.example.com"
@@ -26,14 +30,20 @@ AUDIT_HISTORY = (
 MADE_BY = ("account_owner", "organization_member", "account_manager", "telnyx")
 
 
-def build_account(seed: int, now: datetime) -> AccountState:
-    """Generate the whole account for `seed`, with every date relative to `now`."""
+def build_account(
+    seed: int, now: datetime, *, live: bool = False, per_day: Decimal = DEFAULT_PER_DAY
+) -> AccountState:
+    """Generate the whole account for `seed`, with every date relative to `now`, spending `per_day`.
+
+    Its clock starts at `now`: frozen there until advanced, or `live` (following real time).
+    """
     ids = Gen(seed, "ids")
     user_id, organization_id = ids.uuid(), ids.uuid()
     numbers = build_numbers(Gen(seed, "numbers"), now)
     ours = [n.tn for n in numbers]
     number_tags, profile_tags = build_tags()
     money = Gen(seed, "balance")
+    clock = AccountClock(now, live=live)
     return AccountState(
         now=now,
         ids=Gen(seed, "runtime"),
@@ -54,6 +64,8 @@ def build_account(seed: int, now: datetime) -> AccountState:
         audit_events=build_audit(Gen(seed, "audit"), now, user_id, organization_id),
         numbers=numbers,
         ledger=build_ledger(Gen(seed, "ledger"), now),
+        account_clock=clock,
+        spending=Spending(seed, per_day, clock.now(), SpendRecords(seed, user_id, ours)),
     )
 
 

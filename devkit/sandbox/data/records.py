@@ -33,18 +33,34 @@ CALL_OUTCOMES = (("answered", "normal_clearing", 70), ("no_answer", "no_answer",
                  ("failed", "call_rejected", 5), ("failed", "unallocated_number", 5))  # fmt: skip
 
 
-def _four(value: Decimal) -> str:
+# the other ends of calls and messages: fictional numbers too
+THEIR_NUMBERS = tuple(
+    example_number(area, line) for area in ("213", "305", "617", "702") for line in range(40)
+)
+MESSAGING_PROFILE = "Sandbox messaging profile"
+CARRIERS = ("Sandbox Wireless", "Example Mobile", "Demo Telecom")
+
+
+def four(value: Decimal) -> str:
+    """A rate or cost as detail records write it: four decimals."""
     return str(value.quantize(Decimal("0.0001")))
+
+
+def draw_handles(gen: Gen) -> tuple[str, dict[str, str]]:
+    """The messaging profile id and the voice connection ids: the records stream's first draws."""
+    return gen.uuid(), {"call-control": gen.digits(19), "sip-trunking": gen.digits(19)}
+
+
+def connection_name(product: str) -> str:
+    """The name of the voice connection a call-control or sip-trunking record carries."""
+    return "Sandbox " + ("voice app" if product == "call-control" else "SIP trunk")
 
 
 class _Maker:
     def __init__(self, gen: Gen, now: datetime, user_id: str, ours: list[str]) -> None:
         self.gen, self.now, self.user_id, self.ours = gen, now, user_id, ours
-        self.theirs = [
-            example_number(area, line) for area in ("213", "305", "617", "702") for line in range(40)
-        ]
-        self.profile_id = gen.uuid()
-        self.connections = {"call-control": gen.digits(19), "sip-trunking": gen.digits(19)}
+        self.theirs = THEIR_NUMBERS
+        self.profile_id, self.connections = draw_handles(gen)
 
     def moment(self) -> datetime:
         return self.now - timedelta(seconds=self.gen.int(60, DAYS * 86400 - 3600))
@@ -74,10 +90,10 @@ class _Maker:
             "parts": parts,
             "cli": ours if outbound else theirs,
             "cld": theirs if outbound else ours,
-            "carrier": g.pick(("Sandbox Wireless", "Example Mobile", "Demo Telecom")),
-            "carrier_fee": _four(fee),
-            "rate": _four(rate),
-            "cost": _four(rate * parts + fee),
+            "carrier": g.pick(CARRIERS),
+            "carrier_fee": four(fee),
+            "rate": four(rate),
+            "cost": four(rate * parts + fee),
             "currency": "USD",
             "country_code": "US",
             "source_country_code": "US",
@@ -89,7 +105,7 @@ class _Maker:
             "delivery_status": "success: webhook succeeded" if g.chance(0.9) else "failed: webhook timed out",
             "delivery_status_webhook_url": "https://hooks.example.com/telnyx/messaging",
             "profile_id": self.profile_id,
-            "profile_name": "Sandbox messaging profile",
+            "profile_name": MESSAGING_PROFILE,
             "tags": g.pick(("sandbox", "sandbox,sales", "support-line", "")),
             "user_id": self.user_id,
         }
@@ -154,7 +170,7 @@ class _Maker:
             "call_leg_id": g.uuid(),
             "call_session_id": g.uuid(),
             "connection_id": self.connections[product],
-            "connection_name": "Sandbox " + ("voice app" if product == "call-control" else "SIP trunk"),
+            "connection_name": connection_name(product),
             "started_at": iso(started),
             "answered_at": iso(started + ringing) if status == "answered" else None,
             "finished_at": iso(started + ringing + timedelta(seconds=seconds)),
@@ -165,8 +181,8 @@ class _Maker:
             "hangup_cause": cause,
             "cli": ours if outbound else theirs,
             "cld": theirs if outbound else ours,
-            "rate": _four(rate),
-            "cost": _four(rate * billed / 60),
+            "rate": four(rate),
+            "cost": four(rate * billed / 60),
             "currency": "USD",
             "tags": g.pick(("sandbox", "support-line", "")),
         }

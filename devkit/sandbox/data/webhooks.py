@@ -155,3 +155,66 @@ def build_deliveries(gen: Gen, now: datetime, user_id: str) -> list[dict[str, An
     deliveries.sort(key=lambda d: d["started_at"], reverse=True)
     _as_example(next(d for d in deliveries if d["status"] == "failed"), now)
     return sorted(deliveries, key=lambda d: d["started_at"], reverse=True)
+
+
+# what a failure added through /_sandbox/webhook_failures can be, by the names that knob takes
+FAILURE_CAUSES = {
+    "http_500": "http:500",
+    "http_502": "http:502",
+    "http_503": "http:503",
+    "http_404": "http:404",
+    "http_410": "http:410",
+    "timeout": "timeout",
+    "tls": "tls",
+    "refused": "refused",
+    "dns": "dns",
+}
+FAILURE_SPACING = timedelta(seconds=2)  # between the added failures' first attempts
+
+
+def build_failures(
+    gen: Gen, now: datetime, user_id: str, endpoint: str, cause: str, count: int
+) -> list[dict[str, Any]]:
+    """`count` failed deliveries to `endpoint` (every attempt there), started 2 s apart, all over by `now`.
+
+    Shaped as the generated failed deliveries are (2 to 4 attempts, newest first, each failing the same
+    way), so `summarize_failures` groups them under `endpoint` and the cause's kind. Newest first.
+    """
+    plan = FAILURE_CAUSES[cause]
+    tried: list[list[dict[str, Any]]] = []
+    for _ in range(count):
+        attempts: list[dict[str, Any]] = []
+        moment = now  # drawn forward from here, then moved back whole
+        for _ in range(gen.int(2, 4)):
+            attempt = _failing(gen, plan, moment, endpoint)
+            attempts.append(attempt)
+            moment = datetime.fromisoformat(attempt["finished_at"]) + timedelta(seconds=gen.between(0.2, 5))
+        tried.append(attempts)
+    longest = max(datetime.fromisoformat(a[-1]["finished_at"]) for a in tried) - now
+    deliveries = []
+    for index, attempts in enumerate(tried):
+        by = -longest - index * FAILURE_SPACING  # the newest starts first, and the longest ends by `now`
+        for attempt in attempts:
+            attempt["started_at"] = _moved(attempt["started_at"], by)
+            attempt["finished_at"] = _moved(attempt["finished_at"], by)
+        event_type = gen.pick(EVENT_TYPES)
+        started = datetime.fromisoformat(attempts[0]["started_at"])
+        deliveries.append(
+            {
+                "id": gen.uuid(),
+                "record_type": "webhook_delivery",
+                "user_id": user_id,
+                "status": "failed",
+                "started_at": attempts[0]["started_at"],
+                "finished_at": attempts[-1]["finished_at"],
+                "webhook": {
+                    "id": gen.uuid(),
+                    "record_type": "event",
+                    "event_type": event_type,
+                    "occurred_at": iso(started - timedelta(milliseconds=gen.int(20, 900)), millis=True),
+                    "payload": {"id": gen.uuid(), "record_type": event_type.split(".")[0], "sandbox": True},
+                },
+                "attempts": list(reversed(attempts)),
+            }
+        )
+    return deliveries

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -32,6 +33,20 @@ def test_flags_become_a_config() -> None:
         "/v2/invoices": Fault(latency=0.2, jitter=0.1, status=429),
     }
     assert args.func.__name__ == "run"
+
+
+def test_the_account_clock_follows_real_time_unless_frozen_and_spends_the_pace_given() -> None:
+    default = config_from_args(parse())
+    assert (default.live, default.per_day) == (True, Decimal("300.00"))
+    frozen = config_from_args(parse("--frozen", "--per-day", "120.50"))
+    assert (frozen.live, frozen.per_day) == (False, Decimal("120.50"))
+
+
+@pytest.mark.parametrize("bad", ["-5", "abc", "1.234", "NaN", "2000000"])
+def test_a_bad_pace_flag_is_refused(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse("--per-day", bad)
+    assert "--per-day takes USD a day, e.g. 300.00" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
