@@ -12,7 +12,8 @@ into the message. Decisions made here, since the issue leaves them open:
 - A webhook failure rate needs at least MIN_RATE_DELIVERIES deliveries in the hour, so one failure of one
   delivery is not "100%".
 - Auto-recharge: "turned off" is a state (it fires while auto-recharge stays off, and clears when it is on
-  again); any other change in the audit log is an event, posted once and never re-notified ("noted").
+  again); any other change in the audit log (the amounts, the payment method) is an event, posted once and
+  never re-notified ("noted"). A change of `enabled` alone is only told by the "off" alert.
 - An invoice is overdue once `threshold` days have passed since its period ended and it is unpaid.
 """
 
@@ -316,8 +317,10 @@ async def _autorecharge(rule: Rule, readings: Readings) -> list[Finding]:
         }
         findings.append(Finding("off", Severity.CRITICAL, facts))
     for event in changes:
-        if as_utc(event.created_at) < since:
-            continue
+        if as_utc(event.created_at) < since or {c.field for c in event.changes} & AUTO_RECHARGE_FIELDS == {
+            "enabled"
+        }:
+            continue  # before the rule, or only on/off: the "off" alert tells that (and its resolution)
         facts = {
             "by": event.change_made_by,
             "at": as_utc(event.created_at).isoformat(),

@@ -277,20 +277,20 @@ async def test_a_spend_spike_fires_against_the_week_before(bot):
 
 async def test_auto_recharge_turned_off_fires_until_it_is_on_again_and_a_change_is_noted_once(bot):
     await add_rule(bot, "autorecharge")
-    await bot.sandbox.state.update_auto_recharge({"enabled": True, "recharge_amount": "250.00"})
+    await bot.sandbox.state.update_auto_recharge({"enabled": True, "recharge_amount": "275.00"})
     await tick(bot)
+    [changed] = posts(bot)
+    assert "Auto-recharge settings changed" in text_of([changed]) and "recharge_amount" in text_of([changed])
+    assert "→ 275.00" in text_of([changed]) and actions_of(changed) == []  # an event: told, nothing to do
     await bot.sandbox.state.update_auto_recharge({"enabled": False})
     await tick(bot)
-    texts = [text_of([m]) for m in posts(bot)]
-    assert any("Auto-recharge is turned off" in t for t in texts)
-    assert sum("Auto-recharge settings changed" in t for t in texts) >= 1
-    before = len(posts(bot))
+    [_, off] = posts(bot)  # turning it off is the "off" alert, not a second "changed" message
+    assert "Auto-recharge is turned off" in text_of([off]) and "Turned off by account_owner" in text_of([off])
     await tick(bot)
-    assert len(posts(bot)) == before  # each change is told once, the "off" alert is not repeated
+    assert len(posts(bot)) == 2  # neither is repeated
     await bot.sandbox.state.update_auto_recharge({"enabled": True})
     await tick(bot)
-    off = next(m for m in posts(bot) if "Auto-recharge is turned off" in text_of([m]))
-    assert "Resolved" in text_of([off])
+    assert len(posts(bot)) == 2 and "Resolved" in text_of([posts(bot)[1]])
 
 
 async def test_an_invoice_unpaid_past_the_days_fires_and_resolves_once_paid(bot):

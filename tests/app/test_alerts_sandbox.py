@@ -4,14 +4,15 @@ per endpoint, and the runway the bot reads from its own snapshots against the sa
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from bot.store import BalanceSnapshotRow
 from tests.app.alerting import add_rule, posts, replies, tick
 from tests.app.harness import Bot, text_of
 
@@ -95,3 +96,117 @@ async def test_a_runway_alert_fires_as_the_sandbox_spends_down_and_resolves_afte
     await tick(bot, timedelta(hours=1))
     assert "Resolved" in text_of(posts(bot))
     assert [m.text.startswith(":white_check_mark: Resolved") for m in replies(bot, alert)] == [True]
+
+
+# Each kind through its whole life: it fires once, stays quiet, reminds in the thread once the interval has
+# passed, and resolves by updating its message. Per kind: (threshold, make it fire, keep it firing an hour
+# later, make it clear).
+Step = Callable[[Bot, httpx.AsyncClient], Awaitable[None]]
+
+
+async def nothing(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    return None
+
+
+async def low_credit(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    await knob(knobs, "balance", {"balance": str(Decimal("20.00") - bot.sandbox.state.credit_limit)})
+
+
+async def credit_restored(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    await knob(knobs, "balance", {"balance": "500000.00"})
+
+
+async def spending(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    """Three days of the bot's history at $300 a day, ending at the account's balance."""
+    await seed(bot, [(hour, Decimal("12.50")) for hour in range(72)])
+
+
+async def spike(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    """A week at $120 a day, then $600 in the last 24 hours."""
+    await seed(bot, [(hour, Decimal("25") if hour < 24 else Decimal("5")) for hour in range(8 * 24)])
+
+
+async def spike_over(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    bot.clock[0] += timedelta(hours=25)  # the spike leaves the last 24 hours
+
+
+async def failures(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    await knob(knobs, "clock", {"advance_seconds": int((bot.clock[0] - account_time(bot)).total_seconds())})
+    await knob(knobs, "webhook_failures", {"endpoint": "https://hooks.example.com/x", "count": 12})
+
+
+async def failures_over(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    bot.clock[0] += timedelta(hours=2)
+    await knob(knobs, "clock", {"advance_seconds": int((bot.clock[0] - account_time(bot)).total_seconds())})
+
+
+async def recharge_off(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    await bot.sandbox.state.update_auto_recharge({"enabled": False})
+
+
+async def recharge_on(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    await bot.sandbox.state.update_auto_recharge({"enabled": True})
+
+
+async def invoices_paid(bot: Bot, knobs: httpx.AsyncClient) -> None:
+    for invoice in bot.sandbox.state.invoices:
+        invoice["paid"] = True
+
+
+def account_time(bot: Bot) -> datetime:
+    return bot.sandbox.state.account_clock.now()
+
+
+async def seed(bot: Bot, falls: list[tuple[int, Decimal]]) -> None:
+    """Hourly snapshots back from the bot's now: `falls[i] = (hours ago, what was spent in that hour)`."""
+    balance = bot.sandbox.state.balance
+    rows = []
+    for hours_ago, spent in sorted(falls):
+        rows.append(
+            BalanceSnapshotRow(
+                at=bot.clock[0] - timedelta(hours=hours_ago),
+                balance=balance,
+                available_credit=balance,
+                currency="USD",
+            )
+        )
+        balance += spent
+    async with bot.svc.store.transaction() as session:
+        session.add_all(rows)
+
+
+LIVES: dict[str, tuple[str, Step, Step, Step]] = {
+    "low_credit": ("100", low_credit, nothing, credit_restored),
+    "runway": ("30", spending, nothing, credit_restored),
+    "spend_spike": ("2", spike, nothing, spike_over),
+    "webhook_failures": ("10", failures, failures, failures_over),
+    "autorecharge": ("", recharge_off, nothing, recharge_on),
+    "invoice_unpaid": ("0", nothing, nothing, invoices_paid),
+}
+
+
+@pytest.mark.parametrize("kind", list(LIVES))
+async def test_each_kind_fires_once_stays_quiet_reminds_in_its_thread_and_resolves(bot, knobs, kind):
+    threshold, fire, keep, clear = LIVES[kind]
+    await recharge_on(bot, knobs)  # a known start for the auto-recharge kind
+    await add_rule(bot, kind, threshold, renotify="3600")
+    await tick(bot)  # the rule's first look: whatever the account shows now (noted changes included)
+    await fire(bot, knobs)
+    await tick(bot)
+    firing = await bot.svc.alerts.open_alerts()
+    assert firing, f"{kind} did not fire"
+    alert = next(m for m in posts(bot) if m.ts == firing[0].message_ts)
+    shown = len(posts(bot))
+    await tick(bot, timedelta(minutes=10))
+    assert len(posts(bot)) == shown and replies(bot, alert) == []  # quiet while it keeps firing
+    bot.clock[0] += timedelta(minutes=51)
+    await keep(bot, knobs)
+    await tick(bot, timedelta(0))
+    assert [r.text.startswith(":repeat: Still firing") for r in replies(bot, alert)] == [True], kind
+    await clear(bot, knobs)
+    await tick(bot)
+    assert await bot.svc.alerts.open_alerts() == []
+    resolved = next(m for m in posts(bot) if m.ts == alert.ts)
+    assert "Resolved" in text_of([resolved]) and resolved.edited
+    assert replies(bot, alert)[-1].text.startswith(":white_check_mark: Resolved")
+    assert len(posts(bot)) == shown  # resolving posts nothing new at the top level
