@@ -29,6 +29,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store import OutboxRow, Store, utcnow
+from bot.tasks import finish
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +127,7 @@ class Outbox:
             return
         self._stopping = True
         self._wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), DELIVERY_TIMEOUT + 5)
-        except TimeoutError:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await finish(self._task, DELIVERY_TIMEOUT + 5)
         self._task = None
 
     async def _run(self) -> None:

@@ -24,6 +24,7 @@ from bot.alerts.book import AlertBook, Tally
 from bot.alerts.evaluate import Readings, evaluate
 from bot.alerts.rules import Rule
 from bot.errors import TelnyxError
+from bot.tasks import finish
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -85,11 +86,7 @@ class Scheduler:
         if self._task is None:
             return
         self._stop.set()  # asked to stop between ticks, not cancelled mid-query (cancelled if it hangs)
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), 15)
-        except TimeoutError:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await finish(self._task, 15)
         self._task = None
 
     def overdue(self) -> float | None:

@@ -18,6 +18,7 @@ from bot.cache import TTLCache
 from bot.config import Settings
 from bot.health import Health
 from bot.metrics import Metrics
+from bot.tasks import finish
 
 if TYPE_CHECKING:
     from bot.access import AccessControl, Policy
@@ -169,11 +170,7 @@ class Services:
         if self._sweeping is not None:
             # asked to stop, not cancelled mid-query (see Outbox.aclose); cancelled only if it hangs
             self._stop_sweeping.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(self._sweeping), 15)
-            except TimeoutError:
-                self._sweeping.cancel()
-                await asyncio.gather(self._sweeping, return_exceptions=True)
+            await finish(self._sweeping, 15)
             self._sweeping = None
         if self.scheduler is not None:
             await self.scheduler.aclose()
