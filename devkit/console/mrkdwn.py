@@ -31,6 +31,17 @@ LINK_STYLE = Style(color="blue", underline=True)
 MENTION_STYLE = Style(color="magenta", bold=True)
 
 
+# Slack's names that rich's emoji table spells otherwise
+SLACK_EMOJI = {":large_orange_circle:": ":orange_circle:", ":large_blue_circle:": ":blue_circle:"}
+
+
+def emoji(text: str) -> str:
+    """`:name:` codes as the characters Slack shows."""
+    for slack_name, rich_name in SLACK_EMOJI.items():
+        text = text.replace(slack_name, rich_name)
+    return Emoji.replace(text)
+
+
 def unescape(text: str) -> str:
     """Undo Slack's three escapes (&amp; last, so '&amp;lt;' stays '&lt;')."""
     for escaped, plain in _UNESCAPE:
@@ -112,7 +123,7 @@ def inline(
     out = Text(style=style or "")
 
     def plain(piece: str) -> None:
-        out.append(Emoji.replace(unescape(piece)))
+        out.append(emoji(unescape(piece)))
 
     pos = 0
     for match in _TOKEN.finditer(text):
@@ -171,9 +182,9 @@ def plain_text(
     text = str(obj.get("text") or "")
     if obj.get("type") == "mrkdwn":
         return to_rich(text, names, now=now, tz=tz)
-    return Text(Emoji.replace(text) if obj.get("emoji", True) else text)
+    return Text(emoji(text) if obj.get("emoji", True) else text)
 
 
 def text_of(obj: object) -> str:
     """The raw string of a text object (labels, button texts)."""
-    return Emoji.replace(str(obj.get("text") or "")) if isinstance(obj, dict) else ""
+    return emoji(str(obj.get("text") or "")) if isinstance(obj, dict) else ""
