@@ -27,8 +27,8 @@ from bot import ids
 from bot.alerts.book import Acted, Alert, Note, State
 from bot.alerts.evaluate import Severity, Suggestion
 from bot.alerts.rules import RENOTIFY_CHOICES, TOPUP_KINDS, Kind, Problem, Reason, Rule
-from bot.diagnosis.advice import KIND_LABELS as CAUSES
 from bot.scheduler import TickReport
+from formatting.diagnosis import cause_label
 from formatting.layout import BLOCK_BUDGET, button, context, fallback, header, section
 from formatting.money import money
 from formatting.text import date_label, duration, escape, escape_truncated, slack_date
@@ -330,7 +330,7 @@ def _what(alert: Alert) -> tuple[str, str, str]:
             return (
                 f"Webhook deliveries failing to {escape_truncated(str(f['endpoint']), 120)}",
                 f"{f['failed']} of {f['total']} deliveries in the last hour failed ({f['rate']}%; the alert "
-                f"fires above {escape(str(f['threshold']))}). Most often: {CAUSES.get(str(f['cause']), escape(str(f['cause'])))} "
+                f"fires above {escape(str(f['threshold']))}). Most often: {escape(cause_label(str(f['cause'])))} "
                 f"({f['cause_count']}).",
                 f"Diagnose one: `/telnyx webhooks {f['example_id']}`.",
             )

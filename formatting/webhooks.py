@@ -14,10 +14,10 @@ from bot.diagnosis import (
     Verdict,
     chronological,
     delivery_endpoint,
-    describe_attempt,
     safe_url,
 )
 from bot.models import DeliveryAttempt, WebhookDelivery
+from formatting.diagnosis import describe_attempt, group_label, words
 from formatting.layout import (
     BLOCK_BUDGET,
     button,
@@ -76,7 +76,9 @@ def _summary_text(summary: FailureSummary, *, delivered_only: bool = False) -> s
     lines = [f"*Failures by endpoint and cause* ({summary.failed:,} of {deliveries} failed)"]
     for group in summary.groups[:MAX_GROUPS]:
         latest = f", latest {slack_date(group.latest_at)}" if group.latest_at else ""
-        lines.append(f"• {inline_code(group.endpoint, 150)}: {group.count:,} × {escape(group.label)}{latest}")
+        lines.append(
+            f"• {inline_code(group.endpoint, 150)}: {group.count:,} × {escape(group_label(group))}{latest}"
+        )
     if len(summary.groups) > MAX_GROUPS:
         lines.append(f"_{showing(MAX_GROUPS, len(summary.groups), 'group')}_")
     if summary.grouped < summary.failed:
@@ -148,7 +150,7 @@ def webhooks_text(
         top = summary.groups[0]
         text += (
             f" {summary.failed:,} of {summary.considered:,} failed; "
-            f"most often {top.label} at {top.endpoint} ({top.count:,})."
+            f"most often {group_label(top)} at {top.endpoint} ({top.count:,})."
         )
     return fallback(escape(text))
 
@@ -204,13 +206,13 @@ def _response_text(attempts: list[DeliveryAttempt]) -> str:
 
 def webhook_blocks(delivery: WebhookDelivery, verdict: Verdict) -> list[Block]:
     """The diagnosis: verdict and what to do, attempt timeline, endpoint, last response and the payload."""
-    icon = VERDICT_ICONS.get(verdict.kind, ":rotating_light:")
+    icon, said = VERDICT_ICONS.get(verdict.kind, ":rotating_light:"), words(verdict)
     endpoint = verdict.endpoint or safe_url(delivery_endpoint(delivery))
     blocks: list[Block] = [
         header(f"Webhook delivery: {delivery.event_type or delivery.status}"),
         section(
-            f"{icon} *{escape_truncated(verdict.headline, 300)}*\n{escape_truncated(verdict.explanation, 1200)}\n"
-            f"*What to do:* {escape_truncated(verdict.action, 1200)}"
+            f"{icon} *{escape_truncated(said.headline, 300)}*\n{escape_truncated(said.explanation, 1200)}\n"
+            f"*What to do:* {escape_truncated(said.action, 1200)}"
         ),
         fields_section(
             [
@@ -243,4 +245,5 @@ def webhook_blocks(delivery: WebhookDelivery, verdict: Verdict) -> list[Block]:
 
 def webhook_text(delivery: WebhookDelivery, verdict: Verdict) -> str:
     """Plain fallback for webhook_blocks."""
-    return fallback(escape(f"Webhook delivery {delivery.status}: {verdict.headline}. {verdict.action}"))
+    said = words(verdict)
+    return fallback(escape(f"Webhook delivery {delivery.status}: {said.headline}. {said.action}"))

@@ -1,7 +1,8 @@
 """Webhook delivery diagnosis: why a delivery failed, in plain language, and what to do about it.
 
 Pure functions over `bot.models.WebhookDelivery`; no I/O. `diagnose` gives one verdict for one delivery,
-`summarize_failures` groups many failed deliveries by endpoint and cause; the words are in `advice`.
+`summarize_failures` groups many failed deliveries by endpoint and cause. Both are data (failure kinds,
+statuses, counts): formatting/diagnosis.py says them in words and says what to do.
 
 Attempt error codes. The contract's `attempt.errors` is a list of integer codes and Telnyx does not
 publish their meaning; the one example in the spec pairs 75001 with "Could not resolve name" and 75499
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from bot.diagnosis.advice import KIND_LABELS, advice
 from bot.models import DeliveryAttempt, WebhookDelivery
 from bot.times import as_utc
 
@@ -39,16 +39,37 @@ NETWORK_KINDS = frozenset({"dns", "refused", "tls", "timeout"})
 UNKNOWN_ENDPOINT = "(unknown endpoint)"
 
 
+KINDS = (
+    "delivered",
+    "server_error",
+    "not_found",
+    "gone",
+    "rejected",
+    "rate_limited",
+    "client_error",
+    "redirect",
+    "timeout",
+    "tls",
+    "dns",
+    "refused",
+    "unknown",
+)
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """A plain-language diagnosis: what kind of failure, what it means, and what to do."""
+    """A delivery's diagnosis as data: the failure kind (one of KINDS) and what it rests on."""
 
     kind: str
-    headline: str
-    explanation: str
-    action: str
     endpoint: str | None = None  # redacted with safe_url: no credentials, no query values
     status: int | None = None  # the HTTP status behind the verdict, when there was one
+    host: str | None = None  # where the failing attempt was sent (host[:port]), when known
+    attempts: int = 0
+    failed_attempts: int = 0  # of a delivery that got through in the end: the failures before it
+    last_failure: DeliveryAttempt | None = None  # ... and the last of them
+    last_failure_kind: str | None = None
+    earlier_kinds: tuple[str, ...] = ()  # other causes of earlier failed attempts
+    unexplained_codes: tuple[int, ...] = ()  # attempt error codes the table does not know
 
 
 @dataclass(frozen=True)
@@ -60,11 +81,6 @@ class FailureGroup:
     count: int
     latest_at: datetime | None
     example_id: str
-
-    @property
-    def label(self) -> str:
-        """The cause in a few words."""
-        return KIND_LABELS.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True)
@@ -156,75 +172,38 @@ def classify_attempt(attempt: DeliveryAttempt) -> str:
     return "unknown"
 
 
-def describe_attempt(attempt: DeliveryAttempt) -> str:
-    """What one attempt got back, in a few words: "HTTP 503" or "DNS error (75001)"."""
-    parts: list[str] = []
-    for code in attempt.errors:
-        kind = ATTEMPT_ERRORS.get(code, ("unknown", ""))[0]
-        if kind != "http_error":
-            parts.append(f"{KIND_LABELS.get(kind, kind)} ({code})")
-    if attempt.response_status is not None:
-        parts.insert(0, f"HTTP {attempt.response_status}")
-    if not parts:
-        parts.append("delivered" if attempt.status == "delivered" else "no answer recorded")
-    return ", ".join(parts)
-
-
 def diagnose(delivery: WebhookDelivery) -> Verdict:
-    """One verdict for a delivery, from its most recent attempt (earlier failures are mentioned)."""
+    """One verdict for a delivery, from its most recent attempt (earlier failures are kept in it)."""
     attempts = chronological(delivery.attempts)
     if not attempts:
-        if delivery.status == "delivered":
-            return Verdict("delivered", "Delivered", "Telnyx delivered this webhook.", "Nothing to do.")
-        return Verdict(
-            "unknown",
-            "The delivery failed, and Telnyx recorded no attempts",
-            "There is no HTTP status or error to go on.",
-            "If it keeps happening, contact Telnyx support with the delivery id.",
-        )
+        return Verdict("delivered" if delivery.status == "delivered" else "unknown")
     kinds = [classify_attempt(a) for a in attempts]
     failed = [(a, k) for a, k in zip(attempts, kinds, strict=True) if k != "delivered"]
     if delivery.status == "delivered":
         last = attempts[-1]
-        endpoint = safe_url(last.request_url)
-        if not failed:
-            return Verdict(
-                "delivered",
-                "Delivered",
-                "Telnyx delivered this webhook; the endpoint answered 2xx.",
-                "Nothing to do.",
-                endpoint=endpoint,
-                status=last.response_status,
-            )
-        last_bad, bad_kind = failed[-1]
+        last_bad, bad_kind = failed[-1] if failed else (None, None)
         return Verdict(
             "delivered",
-            "Delivered after retries",
-            f"{len(failed)} of {len(attempts)} attempts failed before it got through; the last failure was "
-            f"{KIND_LABELS.get(bad_kind, bad_kind)} ({describe_attempt(last_bad)}).",
-            "Nothing to do for this one; if retries are frequent, diagnose a failed delivery to fix the cause.",
-            endpoint=endpoint,
+            endpoint=safe_url(last.request_url),
             status=last.response_status,
+            attempts=len(attempts),
+            failed_attempts=len(failed),
+            last_failure=last_bad,
+            last_failure_kind=bad_kind,
         )
-    # failed: the most recent failed attempt decides; a mix of causes is said in the explanation
+    # failed: the most recent failed attempt decides; other causes are kept to be mentioned
     attempt, kind = failed[-1] if failed else (attempts[-1], "unknown")
-    host = endpoint_key(attempt.request_url).split("/", 1)[0] if attempt.request_url else "the endpoint"
-    headline, explanation, action = advice(kind, attempt.response_status, host)
-    others = sorted({k for _, k in failed if k != kind})
-    if others:
-        explanation += (
-            " Earlier attempts failed differently: " + ", ".join(KIND_LABELS[k] for k in others) + "."
-        )
-    unexplained = [c for c in attempt.errors if c not in ATTEMPT_ERRORS]
-    if kind == "unknown" and unexplained:
-        explanation += " Error codes: " + ", ".join(str(c) for c in unexplained) + "."
+    host = endpoint_key(attempt.request_url).split("/", 1)[0] if attempt.request_url else None
     return Verdict(
         kind,
-        headline,
-        explanation,
-        action,
         endpoint=safe_url(attempt.request_url),
         status=attempt.response_status,
+        host=host,
+        attempts=len(attempts),
+        earlier_kinds=tuple(sorted({k for _, k in failed if k != kind})),
+        unexplained_codes=tuple(c for c in attempt.errors if c not in ATTEMPT_ERRORS)
+        if kind == "unknown"
+        else (),
     )
 
 

@@ -8,13 +8,15 @@ import pytest
 
 from bot.diagnosis import (
     ATTEMPT_ERRORS,
-    KIND_LABELS,
+    KINDS,
     classify_attempt,
     diagnose,
     endpoint_key,
     safe_url,
     summarize_failures,
 )
+from formatting.diagnosis import CAUSE_LABELS, group_label
+from formatting.diagnosis import words as words_of  # the parametrized test names its text `words`
 from tests.formatting.factories import T0, attempt, delivery
 
 TIMEOUT, TLS = 75003, 75004
@@ -51,18 +53,19 @@ def test_attempt_error_table_is_the_documented_one() -> None:
 )
 def test_each_failure_kind_gets_its_verdict(failed_attempt, kind: str, words: str) -> None:
     verdict = diagnose(delivery(failed_attempt))
+    said = words_of(verdict)
     assert verdict.kind == kind
-    assert words in verdict.headline
-    assert verdict.explanation and verdict.action
-    assert verdict.kind in KIND_LABELS
+    assert words in said.headline
+    assert said.explanation and said.action
+    assert verdict.kind in KINDS and set(KINDS) == set(CAUSE_LABELS)
 
 
 def test_network_errors_win_over_a_status_and_say_what_to_do() -> None:
     # a TLS failure has no HTTP answer even if a status was somehow recorded
     assert classify_attempt(attempt(http=502, errors=[TLS])) == "tls"
-    assert "certificate" in diagnose(delivery(attempt(errors=[TLS]))).action
-    assert "webhook URL" in diagnose(delivery(attempt(http=404))).action
-    assert "logs" in diagnose(delivery(attempt(http=503))).action
+    assert "certificate" in words_of(diagnose(delivery(attempt(errors=[TLS])))).action
+    assert "webhook URL" in words_of(diagnose(delivery(attempt(http=404)))).action
+    assert "logs" in words_of(diagnose(delivery(attempt(http=503)))).action
 
 
 def test_the_latest_attempt_decides_and_earlier_causes_are_mentioned() -> None:
@@ -72,26 +75,26 @@ def test_the_latest_attempt_decides_and_earlier_causes_are_mentioned() -> None:
     )
     verdict = diagnose(d)
     assert verdict.kind == "timeout"
-    assert "server error (5xx)" in verdict.explanation
+    assert "server error (5xx)" in words_of(verdict).explanation
     assert verdict.endpoint == "https://backup.example.com/hook"
 
 
 def test_delivered_and_delivered_after_retries() -> None:
     ok = diagnose(delivery(attempt(status="delivered", http=200)))
-    assert (ok.kind, ok.headline) == ("delivered", "Delivered")
+    assert (ok.kind, words_of(ok).headline) == ("delivered", "Delivered")
     retried = diagnose(
         delivery(
             attempt(http=503, at=T0), attempt(status="delivered", http=200, at=T0 + timedelta(seconds=5))
         )
     )
     assert retried.kind == "delivered"
-    assert "1 of 2 attempts failed" in retried.explanation
+    assert "1 of 2 attempts failed" in words_of(retried).explanation
 
 
 def test_no_attempts_is_unknown() -> None:
     verdict = diagnose(delivery(status="failed"))
     assert verdict.kind == "unknown"
-    assert "no attempts" in verdict.headline
+    assert "no attempts" in words_of(verdict).headline
 
 
 def test_safe_url_hides_credentials_and_query_values() -> None:
@@ -128,7 +131,7 @@ def test_summary_groups_by_endpoint_and_cause_most_frequent_first() -> None:
         ("a.example.com/hook", "timeout", 1),
     ]
     assert summary.groups[0].latest_at == T0 + timedelta(hours=1)
-    assert summary.groups[0].label == "server error (5xx)"
+    assert group_label(summary.groups[0]) == "server error (5xx)"
 
 
 def test_summary_of_nothing_failed() -> None:

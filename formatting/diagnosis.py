@@ -1,9 +1,17 @@
-"""The words of a diagnosis: a short label per failure kind, and what it means and what to do."""
+"""The words of a webhook diagnosis: a short label per failure kind, what a verdict means and what to do.
+
+bot/diagnosis finds the kind of failure and what it rests on (data); this module says it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.diagnosis import ATTEMPT_ERRORS, FailureGroup, Verdict
+from bot.models import DeliveryAttempt
+
 # kind -> short label used in lists and summaries
-KIND_LABELS: dict[str, str] = {
+CAUSE_LABELS: dict[str, str] = {
     "delivered": "delivered",
     "server_error": "server error (5xx)",
     "not_found": "URL not found (404)",
@@ -98,3 +106,70 @@ def advice(kind: str, status: int | None, host: str) -> tuple[str, str, str]:
             "Look at the attempts below; if it keeps happening, contact Telnyx support with the delivery id.",
         ),
     )
+
+
+@dataclass(frozen=True)
+class Words:
+    """A verdict said: the headline, what it means, what to do."""
+
+    headline: str
+    explanation: str
+    action: str
+
+
+def cause_label(kind: str) -> str:
+    """A failure kind in a few words: "server error (5xx)"."""
+    return CAUSE_LABELS.get(kind, kind)
+
+
+def group_label(group: FailureGroup) -> str:
+    """The cause of a group of failures in a few words."""
+    return cause_label(group.kind)
+
+
+def describe_attempt(attempt: DeliveryAttempt) -> str:
+    """What one attempt got back, in a few words: "HTTP 503" or "DNS error (75001)"."""
+    parts: list[str] = []
+    for code in attempt.errors:
+        kind = ATTEMPT_ERRORS.get(code, ("unknown", ""))[0]
+        if kind != "http_error":
+            parts.append(f"{cause_label(kind)} ({code})")
+    if attempt.response_status is not None:
+        parts.insert(0, f"HTTP {attempt.response_status}")
+    if not parts:
+        parts.append("delivered" if attempt.status == "delivered" else "no answer recorded")
+    return ", ".join(parts)
+
+
+def words(verdict: Verdict) -> Words:
+    """What the verdict means and what to do, in plain language."""
+    if verdict.kind == "delivered":
+        if verdict.attempts == 0:
+            return Words("Delivered", "Telnyx delivered this webhook.", "Nothing to do.")
+        if not verdict.failed_attempts or verdict.last_failure is None:
+            return Words(
+                "Delivered", "Telnyx delivered this webhook; the endpoint answered 2xx.", "Nothing to do."
+            )
+        return Words(
+            "Delivered after retries",
+            f"{verdict.failed_attempts} of {verdict.attempts} attempts failed before it got through; the last "
+            f"failure was {cause_label(verdict.last_failure_kind or 'unknown')} "
+            f"({describe_attempt(verdict.last_failure)}).",
+            "Nothing to do for this one; if retries are frequent, diagnose a failed delivery to fix the cause.",
+        )
+    if verdict.attempts == 0:
+        return Words(
+            "The delivery failed, and Telnyx recorded no attempts",
+            "There is no HTTP status or error to go on.",
+            "If it keeps happening, contact Telnyx support with the delivery id.",
+        )
+    headline, explanation, action = advice(verdict.kind, verdict.status, verdict.host or "the endpoint")
+    if verdict.earlier_kinds:
+        explanation += (
+            " Earlier attempts failed differently: "
+            + ", ".join(cause_label(k) for k in verdict.earlier_kinds)
+            + "."
+        )
+    if verdict.unexplained_codes:
+        explanation += " Error codes: " + ", ".join(str(c) for c in verdict.unexplained_codes) + "."
+    return Words(headline, explanation, action)
