@@ -47,6 +47,7 @@ def build_services(
     from bot.alerts.book import AlertBook
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
+    from bot.home import HomeBook
     from bot.metrics import Metrics
     from bot.outbox import Outbox
     from bot.runway import BalanceHistory
@@ -78,6 +79,7 @@ def build_services(
     return Services(
         history=history,
         alerts=AlertBook(store, outbox, audit),
+        home=HomeBook(store, outbox),
         settings=settings,
         telnyx=gateway,
         policy=policy,

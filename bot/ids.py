@@ -41,6 +41,10 @@ ACTION_ALERT_TOPUP = "alert_request_topup"
 ACTION_ALERT_RULE_ADD = "alert_rule_add"
 ACTION_ALERT_RULE_EDIT = "alert_rule_edit"
 ACTION_ALERT_RULE_DELETE = "alert_rule_delete"
+ACTION_HOME_REFRESH = "home_refresh"
+
+# Events (manifest: settings.event_subscriptions.bot_events, beside the steps' function_executed)
+EVENT_HOME_OPENED = "app_home_opened"
 
 # Modals
 VIEW_AUTORECHARGE = "autorecharge_modal"

@@ -92,8 +92,18 @@ class Outbox:
         """The function that performs a delivery (the Slack side lives in handlers/)."""
         self._deliver = deliver
 
-    async def add(self, session: AsyncSession, key: str, kind: str, payload: dict[str, Any]) -> None:
-        """Queue a side effect inside the caller's transaction; call `wake()` after the commit."""
+    async def add(
+        self,
+        session: AsyncSession,
+        key: str,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        not_before: datetime | None = None,
+    ) -> None:
+        """Queue a side effect inside the caller's transaction; call `wake()` after the commit.
+
+        `not_before` (wall clock) holds it back until then (a Home tab published a moment ago waits)."""
         now = self._now()
         session.add(
             OutboxRow(
@@ -101,7 +111,7 @@ class Outbox:
                 kind=kind,
                 payload=json.dumps(payload, sort_keys=True),
                 created_at=now,
-                next_at=now,
+                next_at=max(now, not_before) if not_before is not None else now,
                 attempts=0,
             )
         )

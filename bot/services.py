@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.alerts.book import AlertBook
     from bot.approvals import Approvals
     from bot.audit_trail import AuditTrail
+    from bot.home import HomeBook
     from bot.outbox import Outbox
     from bot.runway import BalanceHistory
     from bot.scheduler import Scheduler
@@ -96,6 +97,7 @@ class Services:
     socket_mode: SocketModeState | None = None  # set when the bot runs over Socket Mode
     history: BalanceHistory | None = None  # the balance snapshots the runway reads
     alerts: AlertBook | None = None  # alert rules and alerts (bot/alerts)
+    home: HomeBook | None = None  # who opened the Home tab, and its republishing (bot/home.py)
     scheduler: Scheduler | None = None  # the ticks: snapshots and alert rules (create_app makes it)
     metrics: Metrics = field(default_factory=Metrics)  # this instance's registry (GET /metrics)
     health: Health = field(default_factory=Health)  # the readiness checks (GET /readyz)

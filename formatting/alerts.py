@@ -402,24 +402,37 @@ def alert_blocks(alert: Alert, now: datetime) -> list[Block]:
         blocks.append(section(f"*What to do:* {todo}"))
     blocks.append(context(_status(alert, now)))
     if alert.state is State.FIRING:
-        elements: list[Any] = []
-        if alert.acked_by is None:
-            elements.append(button("Acknowledge", ids.ACTION_ALERT_ACK, value=str(alert.id)))
-        elements.append(
-            StaticSelectElement(
-                action_id=ids.ACTION_ALERT_SNOOZE,
-                placeholder="Snooze…",
-                options=[
-                    _option(f"{alert.id}:{seconds}", f"Snooze {label}") for seconds, label in SNOOZES.items()
-                ],
-            )
-        )
-        if alert.kind in TOPUP_KINDS:
-            elements.append(
-                button("Request top-up", ids.ACTION_ALERT_TOPUP, value=str(alert.id), style="primary")
-            )
-        blocks.append(ActionsBlock(block_id=f"alert_{alert.id}", elements=elements))
+        blocks.append(alert_actions(alert))
     return blocks
+
+
+def alert_actions(alert: Alert, *, can_request: bool = True) -> ActionsBlock:
+    """A firing alert's buttons: Acknowledge (until someone has), Snooze, and Request top-up for a balance
+    or runway alert (`can_request`: shown only where the reader may use it)."""
+    elements: list[Any] = []
+    if alert.acked_by is None:
+        elements.append(button("Acknowledge", ids.ACTION_ALERT_ACK, value=str(alert.id)))
+    elements.append(
+        StaticSelectElement(
+            action_id=ids.ACTION_ALERT_SNOOZE,
+            placeholder="Snooze…",
+            options=[
+                _option(f"{alert.id}:{seconds}", f"Snooze {label}") for seconds, label in SNOOZES.items()
+            ],
+        )
+    )
+    if can_request and alert.kind in TOPUP_KINDS:
+        elements.append(
+            button("Request top-up", ids.ACTION_ALERT_TOPUP, value=str(alert.id), style="primary")
+        )
+    return ActionsBlock(block_id=f"alert_{alert.id}", elements=elements)
+
+
+def alert_summary(alert: Alert, now: datetime) -> str:
+    """An alert in a few lines (a Home tab lists them): what, how bad, since when, who silenced it."""
+    headline, bad, _ = _what(alert)
+    icon = ":red_circle:" if alert.severity is Severity.CRITICAL else ":large_orange_circle:"
+    return f"{icon} *{escape(headline)}*\n{bad}\n{_status(alert, now)} · posted in <#{alert.channel}>"
 
 
 def thread_text(alert: Alert, note: Note) -> str:

@@ -135,7 +135,23 @@ def _confirmed(
     return element
 
 
-def _resolve_buttons(r: TopupRequest) -> Block:
+def decision_buttons(r: TopupRequest, *, can_approve: bool = True) -> Block:
+    """Approve (confirmed first: it pays) and Deny, for a pending request; `can_approve` False leaves
+    Approve out (the reader is the requester: four eyes)."""
+    confirm = ConfirmObject(
+        title="Approve this top-up?",
+        text=f"This charges the stored payment method {_amount(r)}, once.",
+        confirm=f"Pay {_amount(r)}"[:30],
+        deny="Cancel",
+    )
+    approve = button(f"Approve {_amount(r)}", ids.ACTION_TOPUP_APPROVE, value=r.id, style="primary")
+    approve.confirm = confirm
+    deny = button("Deny", ids.ACTION_TOPUP_DENY, value=r.id, style="danger")
+    return actions(approve, deny) if can_approve else actions(deny)
+
+
+def resolve_buttons(r: TopupRequest) -> Block:
+    """Paid / Not charged (each confirmed first) for an unknown outcome."""
     note = "You will add a note."
     paid = _confirmed(
         "Paid",
@@ -184,19 +200,11 @@ def card_blocks(
         section(f"*{state_line(r)}*\n" + "\n".join(_decision_lines(r))),
     ]
     if r.state == TopupState.PENDING:
-        confirm = ConfirmObject(
-            title="Approve this top-up?",
-            text=f"This charges the stored payment method {_amount(r)}, once.",
-            confirm=f"Pay {_amount(r)}"[:30],
-            deny="Cancel",
-        )
-        approve = button(f"Approve {_amount(r)}", ids.ACTION_TOPUP_APPROVE, value=r.id, style="primary")
-        approve.confirm = confirm
-        blocks.append(actions(approve, button("Deny", ids.ACTION_TOPUP_DENY, value=r.id, style="danger")))
+        blocks.append(decision_buttons(r))
     if r.state == TopupState.OUTCOME_UNKNOWN:
         if evidence is not None:
             blocks.append(section(evidence_line(r, evidence)))
-        blocks.append(_resolve_buttons(r))
+        blocks.append(resolve_buttons(r))
     blocks.append(
         context(f"Request `{r.id}`. Only finance may decide; the requester may not approve their own.")
     )

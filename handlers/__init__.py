@@ -25,6 +25,7 @@ from handlers import (
     balance,
     charges,
     command,
+    home,
     invoices,
     runway,
     share,
@@ -69,6 +70,7 @@ def register(app: AsyncApp, svc: Services) -> None:
         family.register(app)
     share.register(app, SUBCOMMANDS)
     workflow.register(app, svc)  # Workflow Builder steps
+    home.register(app, svc)  # the Home tab
     app.error(on_error)
 
 

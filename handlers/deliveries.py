@@ -3,7 +3,8 @@
 The core queues side effects as data (bot/outbox.py, bot/approvals/ledger.py); this module turns each into
 a Slack call: redraw a top-up card from the request as stored now, DM the requester the request as it was
 at the change, reply in the card's thread, post an audit record to the audit channel, complete a workflow
-step whose top-up request ended (handlers/step_completion.py).
+step whose top-up request ended (handlers/step_completion.py), publish a person's Home tab again
+(handlers/home.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.approvals.evidence import payment_evidence
 from bot.approvals.ledger import CARD, DM, NOTICE
 from bot.audit_trail import AUDIT_POST
 from bot.errors import TelnyxError
+from bot.home import PUBLISH as HOME_PUBLISH
 from bot.logs import bind_topup
 from bot.models import Balance
 from bot.outbox import Deliver, Delivery, Permanent, RetryLater
@@ -39,6 +41,7 @@ from formatting.topup import (
     stopped_notice_blocks,
     stopped_notice_text,
 )
+from handlers.home import deliver_publish
 from handlers.replies import decorate
 from handlers.step_completion import complete_step
 
@@ -131,6 +134,8 @@ async def _deliver(svc: Services, client: AsyncWebClient, row: Delivery) -> None
         await _deliver_alert(svc, client, row)
     elif row.kind == STEP_COMPLETE:
         await complete_step(svc, client, row)
+    elif row.kind == HOME_PUBLISH:
+        await deliver_publish(svc, client, row)
     else:
         raise Permanent(f"unknown outbox kind {row.kind!r}")
 

@@ -112,9 +112,15 @@ def test_socket_mode_interactivity_and_org_ready_for_workflow_steps(manifest: di
     # custom steps need an org-ready app that runs them itself, subscribed to their event
     assert settings["org_deploy_enabled"] is True
     assert settings["function_runtime"] == "remote"
-    assert settings["event_subscriptions"]["bot_events"] == ["function_executed"]
+    assert settings["event_subscriptions"]["bot_events"] == ["function_executed", ids.EVENT_HOME_OPENED]
     assert manifest["features"]["bot_user"]["display_name"] == "Telnyx"
     assert manifest["display_information"]["name"] == "Telnyx"
+
+
+def test_the_home_tab_is_on_beside_the_messages_tab(manifest: dict[str, Any]) -> None:
+    app_home = manifest["features"]["app_home"]
+    assert app_home["home_tab_enabled"] is True  # published on app_home_opened (handlers/home.py)
+    assert app_home["messages_tab_enabled"] is True and app_home["messages_tab_read_only_enabled"] is True
 
 
 def test_only_the_scopes_the_bot_needs(manifest: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,6 +40,11 @@ POST, REDRAW, THREAD = "alert.post", "alert.redraw", "alert.thread"
 KEEP_CLAIMS = timedelta(days=1)
 KEEP_CLOSED = timedelta(days=90)
 MAX_RULES = 50  # a list of rules fits one message (50 blocks) with room for its header
+# What changed, for the observers (e.g. Home tabs): the open alerts (one fired, closed, was acknowledged or
+# snoozed) or the rules (one added, changed or deleted).
+ALERTS, RULES = "alerts", "rules"
+# Called inside the transaction of such a change, with what changed; it may queue outbox rows there.
+Observer = Callable[[AsyncSession, frozenset[str]], Awaitable[None]]
 
 
 class State(StrEnum):
@@ -172,6 +178,16 @@ class AlertBook:
 
     def __init__(self, store: Store, outbox: Outbox, audit: AuditTrail) -> None:
         self._store, self._outbox, self._audit = store, outbox, audit
+        self.observers: list[Observer] = []
+
+    def observe(self, observer: Observer) -> None:
+        """Have `observer(session, what)` called inside the transaction of every change of the open alerts
+        or the rules (`what`: ALERTS and/or RULES)."""
+        self.observers.append(observer)
+
+    async def _observed(self, session: AsyncSession, *what: str) -> None:
+        for observer in self.observers:
+            await observer(session, frozenset(what))
 
     # --- rules ---------------------------------------------------------------------------------------
 
@@ -219,7 +235,9 @@ class AlertBook:
                 _rule_json(rule),
                 "ok",
             )
+            await self._observed(session, RULES)
         await self._published(record)
+        self._outbox.wake()
         return rule
 
     async def delete_rule(self, rule_id: str, actor: str, now: datetime) -> Rule | None:
@@ -238,7 +256,9 @@ class AlertBook:
             record = await self._audit.add(
                 session, actor, "alerts.rule.delete", rule_id, _rule_json(rule), None, "ok"
             )
+            await self._observed(session, RULES)
         await self._published(record)
+        self._outbox.wake()
         return rule
 
     # --- alerts --------------------------------------------------------------------------------------
@@ -304,6 +324,8 @@ class AlertBook:
                 session.add(row)
                 await session.flush()
                 await self._outbox.add(session, f"alert:{row.id}", POST, {"id": row.id})
+                if not finding.one_shot:
+                    await self._observed(session, ALERTS)
         except IntegrityError:
             return 0  # another instance opened it a moment ago
         return 1
@@ -349,6 +371,7 @@ class AlertBook:
             return False
         await self._outbox.add(session, f"alert:{row.id}", REDRAW, {"id": row.id})
         await self._outbox.add(session, f"alert:{row.id}", THREAD, {"id": row.id, "note": note.value})
+        await self._observed(session, ALERTS)
         return True
 
     async def set_message(self, alert_id: int, channel: str, ts: str) -> None:
@@ -395,6 +418,7 @@ class AlertBook:
             after = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
             record = await self._audit.add(session, actor, action, f"alert:{alert_id}", None, after, "ok")
             await self._outbox.add(session, f"alert:{alert_id}", REDRAW, {"id": alert_id})
+            await self._observed(session, ALERTS)
             alert = alert_of(row)
         await self._published(record)
         self._outbox.wake()

@@ -7,7 +7,7 @@ its audit record in the same transaction, and the audit records are published af
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,8 +48,8 @@ class Tx:
     effects: int = 0  # outbox rows queued
 
 
-# Called inside the transaction of every change of a request, where its side effects are queued
-# (`Approvals.observe`): (tx, request id). Whatever it queues in the outbox it counts in `tx.effects`.
+# Called inside the transaction of every change of a request (and of its creation), where its side effects
+# are queued (`Approvals.observe`): (tx, request id). What it queues in the outbox it counts in `tx.effects`.
 Observer = Callable[[Tx, str], Awaitable[None]]
 
 
@@ -75,11 +75,15 @@ class Ledger:
         if tx.effects and self.outbox is not None:
             self.outbox.wake()
 
+    async def observed(self, tx: Tx, request_id: str) -> None:
+        """Let the observers queue their side effects of a change (or the creation) of the request."""
+        for observer in self.observers:
+            await observer(tx, request_id)
+
     async def effects(self, tx: Tx, request_id: str, *, dm: bool = False, notice: bool = False) -> None:
         """Queue the card redraw (and the requester's DM, the approvals channel's notice) in `tx`; the
         observers queue theirs too."""
-        for observer in self.observers:
-            await observer(tx, request_id)
+        await self.observed(tx, request_id)
         if self.outbox is None:
             return
         key = f"topup:{request_id}"
@@ -248,6 +252,23 @@ class Ledger:
                 select(TransitionRow).where(TransitionRow.request_id == request_id).order_by(TransitionRow.id)
             )
             return [Transition.from_row(row) for row in rows.scalars()]
+
+    async def listing(
+        self, *, requester: str | None, states: Sequence[TopupState] | None, limit: int, newest_first: bool
+    ) -> tuple[list[TopupRequest], int]:
+        """Up to `limit` requests of `requester` and/or in `states`, and how many there are in all."""
+        where = []
+        if requester is not None:
+            where.append(TopupRow.requester == requester)
+        if states is not None:
+            where.append(TopupRow.state.in_([s.value for s in states]))
+        order = TopupRow.created_at.desc() if newest_first else TopupRow.created_at
+        async with self._store.transaction() as session:
+            total = await session.scalar(select(func.count(TopupRow.id)).where(*where))
+            rows = await session.scalars(
+                select(TopupRow).where(*where).order_by(order, TopupRow.id).limit(limit)
+            )
+            return [TopupRequest.from_row(row) for row in rows], int(total or 0)
 
     async def due(self, session: AsyncSession, now: datetime) -> list[str]:
         """Ids of pending requests whose approval window has passed."""

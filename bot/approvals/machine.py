@@ -40,7 +40,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -171,14 +171,15 @@ class Approvals:
                 await self._ledger.log(tx, request_id, None, S.PENDING, requester, "topup.request", values)
                 if on_stored is not None:
                     await on_stored(tx, request_id)
+                await self._ledger.observed(tx, request_id)  # e.g. Home tabs listing requests
         if refused:
             too_many = refused.refusal is Refusal.TOO_MANY_PENDING
             raise TooManyPending(refused) if too_many else LimitExceeded(refused)
         return await self._ledger.require(request_id)
 
     def observe(self, observer: Observer) -> None:
-        """Have `observer(tx, id)` called inside the transaction of every change of a request (to queue
-        side effects of its own, e.g. completing a workflow step when the request ends)."""
+        """Have `observer(tx, id)` called inside the transaction of every change of a request, and of its
+        creation (to queue side effects of its own, e.g. completing a workflow step when it ends)."""
         self._ledger.observers.append(observer)
 
     async def attach_card(self, request_id: str, channel: str, ts: str) -> None:
@@ -253,6 +254,19 @@ class Approvals:
     async def get(self, request_id: str) -> TopupRequest | None:
         """The request, or None when no request has this id."""
         return await self._ledger.get(request_id)
+
+    async def listing(
+        self,
+        *,
+        requester: str | None = None,
+        states: Sequence[S] | None = None,
+        limit: int = 10,
+        newest_first: bool = True,
+    ) -> tuple[list[TopupRequest], int]:
+        """Up to `limit` requests (of `requester`, in `states`), and how many match in all."""
+        return await self._ledger.listing(
+            requester=requester, states=states, limit=limit, newest_first=newest_first
+        )
 
     async def history(self, request_id: str) -> list[Transition]:
         """Every transition of the request, oldest first: from, to, who, when."""

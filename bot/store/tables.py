@@ -262,4 +262,20 @@ class WorkflowStepRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
 
 
+class HomeViewerRow(Base):
+    """A person who opened the app's Home tab, and what their last published Home showed (bot/home.py).
+
+    `shows` is ",topic,topic," (searchable with LIKE on both databases); `view_hash` is the hash Slack gave
+    the view last seen or published, which the next `views.publish` passes; `published_at` is wall-clock.
+    """
+
+    __tablename__ = "home_viewers"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    shows: Mapped[str] = mapped_column(String(200), default="")
+    view_hash: Mapped[str | None] = mapped_column(String(128))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 LOCK_NAMES = ("topups",)

@@ -4,6 +4,7 @@
 click 3 | click Approve    press button [3], or the latest button whose label starts with Approve
 shortcut diagnose <text>   post <text>, then run a message shortcut on it
 as rita | in #approvals    switch person or channel;  people: who is who;  show: a channel's messages
+home                       the current person's Home tab, its buttons numbered like a message's
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ as <person>                 act as vera, rita, fred, fiona or ada (or their user
 in <channel>                type in #general, #approvals, #audit, #alerts, or dm (your DM with the bot)
 people                      the preset people, their roles and the channels
 show [channel]              the messages you can see in a channel (default: the current one)
+home                        open the app's Home tab as the current person (its buttons are numbered too)
 tick                        run the bot's scheduler now: a balance snapshot and every alert rule
 help                        this list;   quit (or Ctrl-D) ends the console
 In a modal, each input is asked in turn: Enter keeps the current value, !cancel closes the modal.
@@ -52,12 +54,18 @@ async def execute(session: ConsoleSession, line: str) -> None:
     await handler(session, rest.strip())
 
 
-async def _after(session: ConsoleSession) -> None:
-    """Wait for the app, show its answers, then fill any modal it opened for the current person."""
+async def _after(session: ConsoleSession, *, from_home: bool = False) -> None:
+    """Wait for the app, show its answers, then fill any modal it opened for the current person. A Home
+    tab they were shown that was published again is shown again after a click on it, else mentioned."""
     from devkit.console.modal import walk_modals
 
     await session.settle()
     await walk_modals(session)
+    changed = session.home_changed()
+    if changed is not None and from_home:
+        session.show_home(changed, changed=True)
+    elif changed is not None:
+        session.out.print(Text("(your Home tab was updated: `home` shows it)", style="dim"))
 
 
 def _requests(session: ConsoleSession) -> Any:
@@ -152,7 +160,7 @@ async def click(session: ConsoleSession, rest: str) -> None:
         block_id=spec.block_id, action=action,
     )  # fmt: skip
     _check(session, response, f"the click on {spec.label}")
-    await _after(session)
+    await _after(session, from_home=view is not None and view.get("type") == "home")
 
 
 async def _confirmed(session: ConsoleSession, confirm: dict[str, Any], flags: set[str]) -> bool:
@@ -257,6 +265,19 @@ async def show(session: ConsoleSession, rest: str) -> None:
         session.out.print(shown.renderable)
 
 
+async def home(session: ConsoleSession, rest: str) -> None:
+    """`home`: open the app's Home tab as the current person (Slack's `app_home_opened` event), then show it."""
+    if rest:
+        raise ConsoleError("`home` takes nothing after it; `as <person>` first to see someone else's")
+    response = await _requests(session).app_home_opened(user=session.user)
+    _check(session, response, "opening the Home tab")
+    await session.settle()
+    view = session.stack.fake.home_view(session.user)
+    if view is None:
+        raise ConsoleError("the app published no Home tab for you")
+    session.show_home(view)
+
+
 async def tick(session: ConsoleSession, _rest: str) -> None:
     """Run the scheduler now; the alerts it posts show up like any other message."""
     svc = session.stack.services
@@ -290,6 +311,7 @@ COMMANDS = {
     "people": people,
     "show": show,
     "tick": tick,
+    "home": home,
     "help": console_help,
     "?": console_help,
 }

@@ -111,6 +111,28 @@ def render_view(
     return Rendered(panel, painter.buttons)
 
 
+def render_home(
+    view: dict[str, Any],
+    look: Look,
+    *,
+    first_button: int = 1,
+    mark: str | None = SANDBOX_MARK,
+    changed: bool = False,
+) -> Rendered:
+    """A person's Home tab (the app's own page in Slack): its blocks, numbered like a message's."""
+    painter = BlockRenderer(look, next_number=first_button)
+    body = painter.blocks(view.get("blocks") or [])
+    panel = Panel(
+        Group(*body) if body else Text("(an empty Home tab)", style="dim"),
+        title=Text("Home tab of Telnyx" + (" · changed" if changed else "")),
+        title_align="left",
+        subtitle=mark,
+        subtitle_align="right",
+        border_style="yellow" if changed else "bright_blue",
+    )
+    return Rendered(panel, painter.buttons)
+
+
 def render_errors(errors: dict[str, str], view: dict[str, Any]) -> Text:
     """Slack's inline errors of a `response_action=errors` answer, each under its input's label."""
     labels = {

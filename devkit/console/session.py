@@ -24,7 +24,7 @@ from rich.text import Text
 from devkit.console.blocks import ButtonSpec, Look
 from devkit.console.lines import Lines
 from devkit.console.people import DEFAULT_CHANNEL, DEFAULT_USER, PEOPLE, Names
-from devkit.console.render import REAL_MARK, SANDBOX_MARK, render_message, render_view
+from devkit.console.render import REAL_MARK, SANDBOX_MARK, render_home, render_message, render_view
 from devkit.console.stack import ConsoleStack
 from devkit.console.watch import Watcher, save_file
 
@@ -79,6 +79,7 @@ class ConsoleSession:
         self.renders = 0
         self.saved: dict[str, str] = {}
         self.walked: tuple[str, str] | None = None
+        self.homes: dict[str, str] = {}  # person -> hash of the Home tab last shown to them
         self.problems: list[str] = []
         self.watcher = Watcher(stack.fake)
         self._asking = 0
@@ -244,6 +245,20 @@ class ConsoleSession:
         shown = render_view(view, self.look(), first_button=self.next_button, mark=self.mark)
         self.remember(shown.buttons, Target(view_id=view["id"]))
         self.out.print(shown.renderable)
+
+    def show_home(self, view: dict[str, Any], *, changed: bool = False) -> None:
+        """Print the current person's Home tab and number its buttons."""
+        shown = render_home(view, self.look(), first_button=self.next_button, mark=self.mark, changed=changed)
+        self.remember(shown.buttons, Target(view_id=view["id"]))
+        self.homes[self.user] = str(view.get("hash"))
+        self.out.print(shown.renderable)
+
+    def home_changed(self) -> dict[str, Any] | None:
+        """The current person's Home tab when it was published again since it was last shown to them."""
+        if self.user not in self.homes:
+            return None
+        view = self.stack.fake.home_view(self.user)
+        return view if view is not None and str(view.get("hash")) != self.homes[self.user] else None
 
     def remember(self, buttons: list[ButtonSpec], target: Target) -> None:
         """Keep numbered elements for `click N`, with the order they were drawn in for `click <label>`."""

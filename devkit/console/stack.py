@@ -12,6 +12,7 @@ import contextlib
 import secrets
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, Self
 
@@ -142,6 +143,10 @@ class ConsoleStack:
             gateway = ConfirmingGateway.from_settings(self.settings)
             gateway.confirm = self.confirm
         self.app, self.services = self.make_app(self.settings, telnyx=gateway, sandbox=not self.real)
+        if self.services.home is not None:
+            # one person types at a time and each input waits for the app: a Home tab is published again
+            # at once (no pause between publishes), so what a click on it changed shows right after it
+            self.services.home.min_gap = timedelta(0)
         await self.services.start()
         self._stack.push_async_callback(self.services.aclose)
         server = HttpServer(self.app, "127.0.0.1", 0)

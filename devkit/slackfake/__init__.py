@@ -1,8 +1,9 @@
 """A fake Slack for tests, the benchmark and the local console, plus signed requests into the app.
 
 `FakeSlack` answers the Web API, response URLs and file uploads on 127.0.0.1 and records every call;
-`SlackRequests` builds and signs the payloads Slack sends to the app (commands, interactivity, and a
-workflow step's `function_executed` event, whose completion the fake checks and records); `SlackClientApp`
+`SlackRequests` builds and signs the payloads Slack sends to the app (commands, interactivity, the
+`app_home_opened` event carrying the Home view published so far, and a workflow step's `function_executed`
+event, whose completion the fake checks and records); `SlackClientApp`
 serves a Bolt `AsyncApp` over HTTP on 127.0.0.1 so those requests reach it the way Slack's would.
 """
 

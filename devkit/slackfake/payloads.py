@@ -199,6 +199,21 @@ class PayloadBuilder:
             "is_ext_shared_channel": False,
         }
 
+    def app_home_opened(self, *, user: str, tab: str = "home") -> dict[str, Any]:
+        """The `app_home_opened` event of `user` opening the app's Home (or Messages) tab; like Slack, it
+        carries the Home view published for them (with its hash) once there is one."""
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": self.fake.dm(user) if self.fake else "D" + user[1:],
+            "tab": tab,
+            "event_ts": self.next_ts(),
+        }
+        view = self.fake.home_view(user) if self.fake else None
+        if view is not None:
+            event["view"] = view
+        return event
+
     def global_shortcut(self, callback_id: str, *, user: str) -> dict[str, Any]:
         """A `shortcut` payload (global shortcut): no channel, no response_url."""
         payload = self._common("shortcut", user)

@@ -203,6 +203,13 @@ class SlackRequests:
         """A global shortcut (from the composer or search)."""
         return await self.post_payload(self.build.global_shortcut(callback_id, user=user), options)
 
+    async def app_home_opened(
+        self, *, user: str = "U0ALICE", tab: str = "home", options: SendOptions | None = None
+    ) -> AppResponse:
+        """`user` opens the app's Home tab (or `tab="messages"`): its event is posted, signed."""
+        event = self.build.app_home_opened(user=user, tab=tab)
+        return await self.post_event(self.build.event_callback(event), options)
+
     async def function_executed(
         self,
         callback_id: str,

@@ -21,6 +21,7 @@ from bot.app import build_services, create_app, make_slack_client, services_of
 from bot.approvals import Approvals
 from bot.audit_trail import AuditTrail
 from bot.config import Settings
+from bot.home import MIN_GAP, HomeBook
 from bot.outbox import Outbox
 from bot.runway import BalanceHistory
 from bot.server import HttpServer
@@ -96,8 +97,16 @@ def in_schema(svc: Services, schema: str) -> Services:
     every = timedelta(seconds=svc.settings.scheduler_tick_seconds)
     history = BalanceHistory(store, every=every, now=svc.clock)
     alerts = AlertBook(store, outbox, audit)
+    home = HomeBook(store, outbox, min_gap=svc.home.min_gap if svc.home else MIN_GAP)
     return replace(
-        svc, store=store, audit=audit, approvals=approvals, outbox=outbox, history=history, alerts=alerts
+        svc,
+        store=store,
+        audit=audit,
+        approvals=approvals,
+        outbox=outbox,
+        history=history,
+        alerts=alerts,
+        home=home,
     )
 
 
