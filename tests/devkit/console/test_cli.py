@@ -189,7 +189,8 @@ def test_the_readme_walkthrough_runs_and_exits_0(walkthrough: tuple[subprocess.P
         '⚠ Recharge when balance is below: "a hundred" is not an amount: write it in digits', "Auto-recharge saved",
         "You may not approve a top-up.", "✅ Paid", "Telnyx · DM with Rita Requester", "⛔ Denied",
         "Alert rule added: Low available credit", "Telnyx in #alerts", "Available credit is",
-        "acknowledged by @Vera Viewer",
+        "acknowledged by @Vera Viewer", "Home tab of Telnyx", "Alerts firing: 1",
+        "Top-ups waiting for approval: none.",
     ):  # fmt: skip
         assert seen in out, seen
     [csv] = (folder / "downloads").glob("telnyx-charges-*.csv")
