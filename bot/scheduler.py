@@ -1,8 +1,10 @@
-"""The scheduler inside the bot: every SCHEDULER_TICK_SECONDS, a balance snapshot and each alert rule.
+"""The scheduler inside the bot: every SCHEDULER_TICK_SECONDS, a balance snapshot, each alert rule and the
+digests that are due (bot/digests).
 
 Ticks are numbered from the epoch (`tick = floor(now / tick_seconds)`), so every instance on one database
 agrees on them. Each job of a tick ("snapshot", "rule:<id>") is claimed in the database first (a row
-whose primary key is the job and the tick): one instance wins and does it, the others skip it. The Telnyx
+whose primary key is the job and the tick): one instance wins and does it, the others skip it. A digest
+("digest:<id>") is claimed only in the ticks where its period is due and not yet posted. The Telnyx
 reads of a tick are shared by all the rules it evaluates. A rule whose read fails is skipped for that tick
 and logged: its alerts stay as they were. Slack failures never reach here (posting is the outbox's).
 
@@ -17,12 +19,13 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.alerts.book import AlertBook, Tally
 from bot.alerts.evaluate import Readings, evaluate
 from bot.alerts.rules import Rule
+from bot.digests import book_of, post_due
 from bot.errors import TelnyxError
 from bot.tasks import finish
 
@@ -52,6 +55,7 @@ class TickReport:
     claims_won: int = 0
     claims_lost: int = 0
     snapshot: bool = False
+    digests: int = 0  # digests queued for posting
 
     @property
     def total(self) -> Tally:
@@ -125,6 +129,7 @@ class Scheduler:
         readings = Readings(self.svc.telnyx, self.svc.history, now)
         mine = [rule for rule in rules if await self._claim(f"rule:{rule.id}", number, now, report)]
         report.rules = await self._evaluate(mine, readings, now)
+        await self._digests(number, now, report)
         await self.book.prune(now)
         self.last_tick_at = time.monotonic()
         self.last_report = report
@@ -154,6 +159,17 @@ class Scheduler:
             report.claims_lost += 1
         self.svc.metrics.scheduler_claim(won)
         return won
+
+    async def _digests(self, number: int, now: datetime, report: TickReport) -> None:
+        """Post each digest subscription's latest period not posted yet (bot/digests): claimed per
+        subscription for this tick, then posted once by the period's compare-and-set."""
+        for due in await book_of(self.svc).due(now):
+            if not await self._claim(f"digest:{due.subscription.id}", number, now, report):
+                continue
+            try:
+                report.digests += await post_due(self.svc, due, now, timedelta(seconds=self.seconds))
+            except Exception:  # noqa: BLE001 - one subscription must not stop the others (tried next tick)
+                logger.exception("digest %s not posted this tick", due.subscription.id)
 
     async def _snapshot(self) -> bool:
         if self.svc.history is None:

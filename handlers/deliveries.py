@@ -4,7 +4,7 @@ The core queues side effects as data (bot/outbox.py, bot/approvals/ledger.py); t
 a Slack call: redraw a top-up card from the request as stored now, DM the requester the request as it was
 at the change, reply in the card's thread, post an audit record to the audit channel, complete a workflow
 step whose top-up request ended (handlers/step_completion.py), publish a person's Home tab again
-(handlers/home.py).
+(handlers/home.py), post a scheduled digest (handlers/digest.py).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bot.approvals import TopupRequest, TopupState
 from bot.approvals.evidence import payment_evidence
 from bot.approvals.ledger import CARD, DM, NOTICE
 from bot.audit_trail import AUDIT_POST
+from bot.digests import DIGEST_POST
 from bot.errors import TelnyxError
 from bot.home import PUBLISH as HOME_PUBLISH
 from bot.logs import bind_topup
@@ -41,6 +42,7 @@ from formatting.topup import (
     stopped_notice_blocks,
     stopped_notice_text,
 )
+from handlers.digest import deliver_digest
 from handlers.home import deliver_publish
 from handlers.replies import decorate
 from handlers.step_completion import complete_step
@@ -136,6 +138,8 @@ async def _deliver(svc: Services, client: AsyncWebClient, row: Delivery) -> None
         await complete_step(svc, client, row)
     elif row.kind == HOME_PUBLISH:
         await deliver_publish(svc, client, row)
+    elif row.kind == DIGEST_POST:
+        await deliver_digest(svc, client, row)
     else:
         raise Permanent(f"unknown outbox kind {row.kind!r}")
 

@@ -278,4 +278,25 @@ class HomeViewerRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class DigestSubscriptionRow(Base):
+    """A scheduled digest an admin set up with `/telnyx digest daily|weekly ...` (bot/digests).
+
+    `last_period_at` is when the last period posted was due: the compare-and-set that posts a period once,
+    whichever instance gets there first.
+    """
+
+    __tablename__ = "digest_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cadence: Mapped[str] = mapped_column(String(16))  # daily | weekly
+    weekday: Mapped[int | None] = mapped_column(Integer)  # weekly: 0 Monday ... 6 Sunday
+    at: Mapped[str] = mapped_column(String(5))  # local time, HH:MM
+    zone: Mapped[str] = mapped_column(String(64))  # IANA time zone
+    channel: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_period_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 LOCK_NAMES = ("topups",)
