@@ -377,7 +377,7 @@ def _webhooks_text(digest: Digest, webhooks: Webhooks) -> str:
         )
         if endpoint.cause is not None:
             label = KIND_LABELS.get(endpoint.cause, endpoint.cause)
-            line += f", mostly {escape(label)} ({endpoint.cause_count:,})"
+            line += f"; worst cause: {escape(label)}, {plural(endpoint.cause_count, 'time')}"
         lines.append((":red_circle: " if endpoint.failed else ":large_green_circle: ") + line[2:])
     more = len(webhooks.endpoints) - MAX_ENDPOINTS
     if more > 0:

@@ -174,8 +174,8 @@ async def _off(context: AsyncBoltContext, rest: list[str]) -> None:
     book = book_of(svc)
     subs = await book.subscriptions()
     chosen = [s.id for s in subs if s.id == target]
-    channel = read_channel(target) if not chosen else None
-    if channel is Reason.CHANNEL_NAME:
+    read = read_channel(target) if not chosen else None
+    if read is Reason.CHANNEL_NAME:
         await usage_error(
             context,
             f"`{target[:40]}` reached the bot as plain text, without the channel's id",
@@ -183,14 +183,12 @@ async def _off(context: AsyncBoltContext, rest: list[str]) -> None:
             EXAMPLE_OFF,
         )
         return
-    if isinstance(channel, str):
+    channel = None if read is None or isinstance(read, Reason) else read  # Reason is a str too
+    if channel is not None:
         chosen = [s.id for s in subs if s.channel == channel]
     removed = await book.remove(chosen, user(context)) if chosen else []
     if not removed:
-        await _say(
-            context,
-            nothing_to_remove_text(channel if isinstance(channel, str) else target, isinstance(channel, str)),
-        )
+        await _say(context, nothing_to_remove_text(channel or target, channel is not None))
         return
     await _say(context, removed_text(removed))
 

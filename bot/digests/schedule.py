@@ -21,7 +21,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _MENTION = re.compile(r"<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
-_SHOWN = 40  # characters of a refused word kept to show back
+_SHOWN = 40
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})  # characters of a refused word kept to show back
 
 
 class Cadence(StrEnum):
@@ -160,8 +161,9 @@ class Wanted:
 
 @functools.cache
 def zones() -> frozenset[str]:
-    """Every IANA zone this system knows (the OS database, or the tzdata package where it is installed)."""
-    return frozenset(zoneinfo.available_timezones())
+    """Every IANA zone this system knows (the OS database, or the tzdata package where it is installed),
+    without the files that are not zones to choose: the host's own (`localtime`) and tz's placeholders."""
+    return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 def read_time(word: str) -> time | None:
@@ -204,29 +206,40 @@ def read_channel(word: str) -> str | Reason:
 
 
 def read_wanted(cadence: Cadence, words: list[str]) -> Wanted | Problem:
-    """`[weekday] HH:MM Zone/Name channel` (the weekday for weekly only) read into a subscription."""
-    parts = ([Part.WEEKDAY] if cadence is Cadence.WEEKLY else []) + [Part.TIME, Part.ZONE, Part.CHANNEL]
+    """`[weekday] HH:MM Zone/Name channel` (the weekday for weekly only) read into a subscription; the
+    first word that is wrong, or the first part missing, is the problem."""
+    given = iter(words)
 
     def problem(part: Part, reason: Reason, word: str = "", suggestion: str | None = None) -> Problem:
         return Problem(cadence, part, reason, word[:_SHOWN], suggestion)
 
-    if len(words) < len(parts):
-        return problem(parts[len(words)], Reason.MISSING)
-    if len(words) > len(parts):
-        return problem(Part.CHANNEL, Reason.EXTRA, " ".join(words[len(parts) :]))
-    given = dict(zip(parts, words, strict=True))
     weekday = None
     if cadence is Cadence.WEEKLY:
-        weekday = read_weekday(given[Part.WEEKDAY])
+        word = next(given, None)
+        if word is None:
+            return problem(Part.WEEKDAY, Reason.MISSING)
+        weekday = read_weekday(word)
         if weekday is None:
-            return problem(Part.WEEKDAY, Reason.BAD_WEEKDAY, given[Part.WEEKDAY])
-    at = read_time(given[Part.TIME])
+            return problem(Part.WEEKDAY, Reason.BAD_WEEKDAY, word)
+    word = next(given, None)
+    if word is None:
+        return problem(Part.TIME, Reason.MISSING)
+    at = read_time(word)
     if at is None:
-        return problem(Part.TIME, Reason.BAD_TIME, given[Part.TIME])
-    zone = read_zone(given[Part.ZONE])
+        return problem(Part.TIME, Reason.BAD_TIME, word)
+    word = next(given, None)
+    if word is None:
+        return problem(Part.ZONE, Reason.MISSING)
+    zone = read_zone(word)
     if isinstance(zone, tuple):
-        return problem(Part.ZONE, zone[0], given[Part.ZONE], zone[1])
-    channel = read_channel(given[Part.CHANNEL])
+        return problem(Part.ZONE, zone[0], word, zone[1])
+    word = next(given, None)
+    if word is None:
+        return problem(Part.CHANNEL, Reason.MISSING)
+    channel = read_channel(word)
     if isinstance(channel, Reason):
-        return problem(Part.CHANNEL, channel, given[Part.CHANNEL])
+        return problem(Part.CHANNEL, channel, word)
+    extra = list(given)
+    if extra:
+        return problem(Part.CHANNEL, Reason.EXTRA, " ".join(extra))
     return Wanted(Schedule(cadence, at, zone, weekday), channel)
