@@ -21,10 +21,8 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _MENTION = re.compile(r"<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
-_SHOWN = 40
-NOT_ZONES = frozenset(
-    {"localtime", "posixrules", "Factory"}
-)  # characters of a refused word kept to show back
+_SHOWN = 40  # characters of a refused word kept to show back
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})  # files of the database, not zones to pick
 
 
 class Cadence(StrEnum):
