@@ -219,3 +219,33 @@ tick
     assert "Acknowledge" in first and "Request top-up" in first
     assert second.strip() == "tick: 1 rule(s) checked: 0 fired, 0 reminded, 0 resolved, 1 still firing"
     assert "Available credit is $884.60" in flat(run.answer("ada@#general> show #alerts"))
+
+
+async def test_digest_now_shows_the_digest_and_admins_set_one_up(run_script: RunScript) -> None:
+    script = """
+/telnyx digest now
+as ada
+/telnyx digest daily 9am UTC #general
+/telnyx digest daily 09:00 Europe/Berlin <#C0GENERAL|general>
+/telnyx digest list
+"""
+    run = await run_script(script)
+    assert run.code == 0, run.text
+    preview = flat(run.answer("vera@#general> /telnyx digest now"))
+    assert "Daily Telnyx digest for" in preview and "A preview only you can see" in preview
+    sections = (
+        "Balance and runway",
+        "Spend",
+        "Top cost drivers",
+        "Webhook health",
+        "Top-ups waiting",
+        "Unpaid",
+    )
+    assert all(section in preview for section in sections)
+    assert "$884.60" in preview and "charged numbers" in preview and "Could not be read" not in preview
+    refused = flat(run.answer("ada@#general> /telnyx digest daily 9am UTC #general"))
+    assert "9am is not a time of day" in refused and "24-hour clock" in refused
+    added = flat(run.answer("ada@#general> /telnyx digest daily 09:00 Europe/Berlin <#C0GENERAL|general>"))
+    assert "set up a Telnyx digest here, daily at 09:00 (Europe/Berlin)" in added
+    assert "added: daily at 09:00 (Europe/Berlin)" in added
+    assert "daily at 09:00 (Europe/Berlin)" in flat(run.answer("ada@#general> /telnyx digest list"))
