@@ -10,10 +10,10 @@ from typing import TypeVar
 from babel.dates import format_date
 from slack_sdk.models.blocks import Block, DividerBlock
 
-from bot.diagnosis.advice import KIND_LABELS
 from bot.digests import Cadence, Digest, Part, Problem, Reason, Schedule, Section, Subscription
 from bot.digests.content import Account, Drivers, Invoices, Spend, Unread, Waiting, Webhooks
 from bot.runway import Basis
+from formatting.diagnosis import cause_label
 from formatting.layout import context, fallback, fields_section, header, pack_lines, section
 from formatting.money import money
 from formatting.text import (
@@ -376,8 +376,7 @@ def _webhooks_text(digest: Digest, webhooks: Webhooks) -> str:
             f"{endpoint.failed:,} failed ({endpoint.rate}%)"
         )
         if endpoint.cause is not None:
-            label = KIND_LABELS.get(endpoint.cause, endpoint.cause)
-            line += f"; worst cause: {escape(label)}, {plural(endpoint.cause_count, 'time')}"
+            line += f"; worst cause: {escape(cause_label(endpoint.cause))}, {plural(endpoint.cause_count, 'time')}"
         lines.append((":red_circle: " if endpoint.failed else ":large_green_circle: ") + line[2:])
     more = len(webhooks.endpoints) - MAX_ENDPOINTS
     if more > 0:
