@@ -90,7 +90,7 @@ def problem_words(problem: Problem) -> tuple[str, str, str]:
         case Reason.BAD_ZONE:
             text = f"{shown} is not a time zone this bot knows"
             if problem.suggestion:
-                text += f". Did you mean `{problem.suggestion}`?"
+                text += f" (did you mean `{problem.suggestion}`?)"
         case Reason.NO_ZONES:
             text = (
                 "This bot's system has no time-zone database, so no zone can be read. An admin can install "

@@ -86,7 +86,9 @@ async def run_digest(context: AsyncBoltContext, parsed: Parsed) -> None:
             await _off(context, rest)
     else:
         problem = (
-            f"`digest {parsed.args[0]}` is not a digest command" if parsed.args else "`digest` needs more"
+            f"`digest {parsed.args[0]}` is not a digest command"
+            if parsed.args
+            else "`digest` needs what to do: now, daily, weekly, list or off"
         )
         await usage_error(context, problem, USAGE, EXAMPLES[Cadence.DAILY])
 

@@ -96,12 +96,12 @@ async def test_an_admin_adds_lists_and_removes_digests(bot):
         ("daily 09:60 UTC C0FINANCE", "`09:60` is not a time of day", "24-hour clock"),
         (
             "daily 09:00 europe/berlin C0FINANCE",
-            "`europe/berlin` is not a time zone this bot knows. Did you mean `Europe/Berlin`?",
+            "`europe/berlin` is not a time zone this bot knows (did you mean `Europe/Berlin`?)",
             "IANA time zone name",
         ),
         (
             "daily 09:00 Europe/Berlinn C0FINANCE",
-            "`Europe/Berlinn` is not a time zone this bot knows. Did you mean `Europe/Berlin`?",
+            "`Europe/Berlinn` is not a time zone this bot knows (did you mean `Europe/Berlin`?)",
             "`America/New_York`",
         ),
         ("daily 09:00 CEST C0FINANCE", "`CEST` is not a time zone this bot knows", "`Europe/Berlin`"),
@@ -151,7 +151,7 @@ async def test_a_bad_subscription_says_what_was_wrong_what_is_accepted_and_an_ex
 @pytest.mark.parametrize(
     ("words", "problem"),
     [
-        ("", "`digest` needs more"),
+        ("", "`digest` needs what to do: now, daily, weekly, list or off"),
         ("monthly", "`digest monthly` is not a digest command"),
         ("now monthly", "`digest now monthly` is not a preview"),
         ("list all", "`digest list` takes nothing after it"),

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.digests import Cadence, Digest, Schedule, Section, Subscription
+from bot.digests import Cadence, Digest, Part, Problem, Reason, Schedule, Section, Subscription
 from bot.digests.content import (
     Account,
     Driver,
@@ -25,7 +25,7 @@ from bot.digests.content import (
     Waiting,
     Webhooks,
 )
-from formatting.digest import TITLES, digest_blocks, digest_text, subscriptions_blocks
+from formatting.digest import TITLES, digest_blocks, digest_text, problem_words, subscriptions_blocks
 from formatting.layout import MAX_BLOCKS
 from formatting.share import sandbox_context
 from tests.formatting.checks import check_limits, valid
@@ -209,3 +209,9 @@ def test_the_subscription_list_fits_whatever_its_length(creators) -> None:
         check_limits(d)
         listed += json.dumps(d).count("set up by")
     assert listed == len(subs)
+
+
+def test_a_system_without_time_zones_is_told_to_install_tzdata() -> None:
+    problem, accepted, example = problem_words(Problem(Cadence.DAILY, Part.ZONE, Reason.NO_ZONES, "UTC"))
+    assert "no time-zone database" in problem and "`tzdata`" in problem
+    assert "IANA time zone name" in accepted and example.startswith("/telnyx digest daily 09:00")
