@@ -59,7 +59,7 @@ class Topic(StrEnum):
     ALERTS = "alerts"  # the alerts firing now
     APPROVALS = "approvals"  # the top-up requests waiting for finance, and the unknown outcomes
     RULES = "rules"  # the alert rules (admins)
-    DIGESTS = "digests"  # the digest subscriptions (admins): none exist yet
+    DIGESTS = "digests"  # the digest subscriptions (admins)
 
 
 T = TypeVar("T")
@@ -104,7 +104,7 @@ class HomeContent:
     unknown: Listed[TopupRequest] | None = None  # approve_topup: payment outcome unknown
     rules: Listed[Rule] | None = None  # admin
     firing: dict[str, int] = field(default_factory=dict)  # rule id -> alerts firing
-    digests: Sequence[Any] | None = None  # admin: digest subscriptions (none exist yet: always empty)
+    digests: Sequence[Any] | None = None  # admin: digest subscriptions (bot/digests Subscription)
     sandbox: bool = False
 
     def topics(self) -> frozenset[Topic]:

@@ -41,6 +41,7 @@ ACTION_ALERT_TOPUP = "alert_request_topup"
 ACTION_ALERT_RULE_ADD = "alert_rule_add"
 ACTION_ALERT_RULE_EDIT = "alert_rule_edit"
 ACTION_ALERT_RULE_DELETE = "alert_rule_delete"
+ACTION_DIGEST_OFF = "digest_off"  # Home: turn one digest subscription off
 ACTION_HOME_REFRESH = "home_refresh"
 
 # Events (manifest: settings.event_subscriptions.bot_events, beside the steps' function_executed)

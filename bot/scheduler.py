@@ -146,9 +146,11 @@ class Scheduler:
         return report
 
     async def run_now(self) -> TickReport:
-        """A tick out of turn (the console's `tick`): a balance snapshot and every rule, without claims."""
+        """A tick out of turn (the console's `tick`): a balance snapshot, every rule (without claims) and
+        the digests due (posted once per period whoever posts them)."""
         report = await self.check()
         report.snapshot = await self._snapshot()
+        await self._digests(self.number(report.at), report.at, report)
         return report
 
     async def _claim(self, job: str, number: int, now: datetime, report: TickReport) -> bool:

@@ -161,7 +161,9 @@ def rules_blocks(
             delete = button("Delete", ids.ACTION_ALERT_RULE_DELETE, value=rule.id, style="danger")
             delete.confirm = ConfirmObject(
                 title="Delete this rule?",
-                text=f"{KIND_LABELS[rule.kind]}: {threshold_label(rule)}. Its open alerts are closed.",
+                text=PlainTextObject(
+                    text=f"{KIND_LABELS[rule.kind]}: {threshold_label(rule)}. Its open alerts are closed."
+                ),
                 confirm="Delete",
                 deny="Keep it",
                 style="danger",

@@ -11,22 +11,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block, DividerBlock
+from slack_sdk.models.blocks import Block, ConfirmObject, DividerBlock, PlainTextObject
 from slack_sdk.models.views import View
 
 from bot import ids
 from bot.access import Permission
 from bot.alerts.rules import Rule
 from bot.approvals import TopupRequest
+from bot.digests.book import Subscription
 from bot.home import Account, HomeContent, Listed, NoRole
 from formatting.access import whoami_blocks
 from formatting.alerts import KIND_LABELS, alert_actions, alert_summary, threshold_label
 from formatting.balance import is_low
+from formatting.digest import schedule_label
 from formatting.layout import actions, button, context, fields_section, header, pack_lines, section
 from formatting.money import money
 from formatting.runway import basis_text, runway_line
 from formatting.share import sandbox_context
-from formatting.text import escape, escape_truncated, freshness_line, plural, slack_date
+from formatting.text import escape, escape_truncated, freshness_line, slack_date
 from formatting.topup import decision_buttons, resolve_buttons, state_line
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab (slack_sdk does not check it)
@@ -36,6 +38,7 @@ SHOW_REQUESTS = 10  # lines of one section
 SHOW_PENDING = 8  # 2 blocks each
 SHOW_UNKNOWN = 5  # 2 blocks each
 SHOW_RULES = 12  # 1 block each
+SHOW_DIGESTS = 6  # 1 block each
 AS_OF_FORMAT = "{date_short_pretty} {time_secs}"
 NO_ROLE = (
     "The bot's access policy gives you no role, so there is nothing here for you yet. An admin can make "
@@ -245,9 +248,26 @@ def rule_list_blocks(rules: Listed[Rule], firing: dict[str, int]) -> list[Block]
     return blocks
 
 
-def digest_blocks(subscriptions: Sequence[Any]) -> list[Block]:
-    """The digest subscriptions (admins). Digests are being built separately (issue 15): until they are,
-    the list is always empty and the Home shows nothing for them."""
+def digest_blocks(subscriptions: Sequence[Subscription]) -> list[Block]:
+    """The digest subscriptions (admins), each with Turn off (a confirm dialog, then the same removal as
+    `/telnyx digest off`)."""
     if not subscriptions:
-        return []
-    return [section(f"*Digest subscriptions:* {plural(len(subscriptions), 'subscription')}.")]
+        return [section("*Digests:* none. Add one with `/telnyx digest daily 09:00 Europe/Berlin #channel`.")]
+    blocks: list[Block] = [section(f"*Digests:* {len(subscriptions)}")]
+    for sub in subscriptions[:SHOW_DIGESTS]:
+        posted = f"last posted {slack_date(sub.last_posted_at)}" if sub.last_posted_at else "not posted yet"
+        off = button("Turn off", ids.ACTION_DIGEST_OFF, value=sub.id, style="danger")
+        off.confirm = ConfirmObject(
+            title="Turn this digest off?",
+            text=PlainTextObject(text=f"The {schedule_label(sub.schedule)} digest stops."),
+            confirm="Turn off",
+            deny="Keep it",
+            style="danger",
+        )
+        label = schedule_label(sub.schedule)
+        text = f"*{escape(label[:1].upper() + label[1:])}* in <#{sub.channel}> · {posted}"
+        blocks.append(section(text, accessory=off))
+    hidden = len(subscriptions) - SHOW_DIGESTS
+    if hidden > 0:
+        blocks.append(context(f"and {hidden} more: `/telnyx digest list` lists them all."))
+    return blocks

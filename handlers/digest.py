@@ -6,12 +6,14 @@ preview only the asker sees (anyone who may view the account). The scheduler pos
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pydantic import ValidationError
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import ids
 from bot.access import Permission
 from bot.digests import (
     MAX_SUBSCRIPTIONS,
@@ -51,8 +53,8 @@ from formatting.digest import (
     too_many_text,
 )
 from formatting.layout import section
-from handlers.access import allowed
-from handlers.replies import answer, decorate, services, slack, usage_error, user
+from handlers.access import allowed, require
+from handlers.replies import action_value, answer, decorate, services, slack, usage_error, user
 from handlers.subcommand import Subcommand
 
 logger = logging.getLogger(__name__)
@@ -225,5 +227,18 @@ SUBCOMMANDS = (
 )
 
 
+async def handle_off_button(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Turn off on the Home tab (admins, after a confirm dialog): the same removal as `digest off <id>`."""
+    subscription_id = action_value(body)
+    removed = await book_of(services(context)).remove([subscription_id], user(context))
+    if not removed:
+        await _say(context, nothing_to_remove_text(subscription_id, False))
+        return
+    await _say(context, removed_text(removed))
+
+
 def register(app: AsyncApp) -> None:
-    """No buttons: the digest is posted by the scheduler through the outbox."""
+    """Turn off on the Home tab; the digests themselves are posted by the scheduler through the outbox."""
+    app.action(ids.ACTION_DIGEST_OFF, middleware=[require(Permission.ADMIN, MANAGE, fresh=True)])(
+        handle_off_button
+    )

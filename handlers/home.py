@@ -28,6 +28,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.access import Permission
 from bot.approvals import TopupState
+from bot.digests.book import Subscription
+from bot.digests.job import book_of
 from bot.errors import TelnyxError
 from bot.home import Account, HomeBook, HomeContent, Listed, NoRole, Topic
 from bot.outbox import Delivery, RetryLater
@@ -51,10 +53,9 @@ def home_of(svc: Services) -> HomeBook:
     return svc.home
 
 
-async def digest_subscriptions(svc: Services) -> list[Any]:
-    """The digest subscriptions admins see on Home. Digests are built separately (issue 15); until they
-    exist there are none, and this is where their list is read."""
-    return []
+async def digest_subscriptions(svc: Services) -> list[Subscription]:
+    """The digest subscriptions admins see on Home."""
+    return await book_of(svc).subscriptions()
 
 
 async def _account(svc: Services) -> Account:

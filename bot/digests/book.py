@@ -14,11 +14,13 @@ three. Subscriptions, additions and removals are in the audit trail.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.digests.schedule import Cadence, Period, Schedule, latest_period
 from bot.store import DigestSubscriptionRow, Store
@@ -81,8 +83,20 @@ def _json(sub: Subscription) -> dict[str, Any]:
 class DigestBook:
     """Subscriptions in the store; posting queues the digest in the outbox in the same transaction."""
 
-    def __init__(self, store: Store, outbox: Outbox, audit: AuditTrail) -> None:
+    def __init__(
+        self,
+        store: Store,
+        outbox: Outbox,
+        audit: AuditTrail,
+        *,
+        changed: Callable[[AsyncSession], Awaitable[object]] | None = None,
+    ) -> None:
         self._store, self._outbox, self._audit = store, outbox, audit
+        self._changed = changed  # told inside the transaction of an add or a removal (Home republishes)
+
+    async def _tell(self, session: AsyncSession) -> None:
+        if self._changed is not None:
+            await self._changed(session)
 
     async def subscriptions(self) -> list[Subscription]:
         """Every subscription, oldest first (the list command, App Home)."""
@@ -116,6 +130,7 @@ class DigestBook:
             await session.flush()
             sub = subscription_of(row)
             record = await self._audit.add(session, actor, "digests.add", sub.id, None, _json(sub), "ok")
+            await self._tell(session)
         await self._published([record])
         return sub
 
@@ -136,6 +151,8 @@ class DigestBook:
                 records.append(
                     await self._audit.add(session, actor, "digests.remove", sub.id, _json(sub), None, "ok")
                 )
+            if removed:
+                await self._tell(session)
         await self._published(records)
         return removed
 
@@ -174,3 +191,4 @@ class DigestBook:
 
     async def _published(self, records: list[AuditRecord]) -> None:
         await self._audit.publish(records)
+        self._outbox.wake()  # the Home publishes queued with the change

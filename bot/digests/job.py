@@ -10,8 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.digests.book import DigestBook, Due
 from bot.digests.content import gather
+from bot.home import Topic
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -21,7 +24,14 @@ LATE_GRACE = timedelta(minutes=5)
 
 def book_of(svc: Services) -> DigestBook:
     """The digest subscriptions of this app's database (stateless: built where it is needed)."""
-    return DigestBook(svc.store, svc.outbox, svc.audit)
+    home = svc.home
+    if home is None:
+        return DigestBook(svc.store, svc.outbox, svc.audit)
+
+    async def changed(session: AsyncSession) -> None:
+        await home.changed(session, [Topic.DIGESTS])
+
+    return DigestBook(svc.store, svc.outbox, svc.audit, changed=changed)
 
 
 def is_late(due: Due, now: datetime, tick: timedelta) -> bool:

@@ -34,7 +34,7 @@ in <channel>                type in #general, #approvals, #audit, #alerts, or dm
 people                      the preset people, their roles and the channels
 show [channel]              the messages you can see in a channel (default: the current one)
 home                        open the app's Home tab as the current person (its buttons are numbered too)
-tick                        run the bot's scheduler now: a balance snapshot and every alert rule
+tick                        run the bot's scheduler now: a balance snapshot, every alert rule, digests due
 help                        this list;   quit (or Ctrl-D) ends the console
 In a modal, each input is asked in turn: Enter keeps the current value, !cancel closes the modal.
 Lines starting with # are comments."""
@@ -291,7 +291,8 @@ async def tick(session: ConsoleSession, _rest: str) -> None:
             f"tick: {len(report.rules)} rule(s) checked: {total.fired} fired, {total.renotified} reminded, "
             f"{total.resolved} resolved, {total.firing} still firing"
             + (f", {skipped} not checked (Telnyx could not be read)" if skipped else "")
-            + ("; balance snapshot taken" if report.snapshot else ""),
+            + ("; balance snapshot taken" if report.snapshot else "")
+            + (f"; {report.digests} digest(s) posted" if report.digests else ""),
             style="dim",
         )
     )

@@ -12,9 +12,10 @@ from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
+from bot.digests.job import book_of
 from devkit.slackfake.records import visible_text
+from tests.app.alerting import add_rule, set_available, tick
 from tests.app.harness import TOKEN, Bot, running_bot, text_of
-from tests.app.test_alerts import add_rule, set_available, tick
 from tests.formatting.checks import check_limits
 
 ALICE, VIEWER, REQUESTER, FIN, ADMIN = "U0ALICE", "U0VIEWER", "U0REQUEST", "U0FIN1", "U0ADMIN"
@@ -329,3 +330,26 @@ async def test_a_rate_limited_publish_waits_for_retry_after(bot):
     retried = publishes(bot, FIN)[-1]
     assert refused.status == 429 and (retried.time - refused.time).total_seconds() >= 0.9
     assert "waiting for approval:* 1" in seen(bot.slack.home_view(FIN) or {})
+
+
+async def test_an_admin_sees_the_digests_on_home_and_turns_one_off_there(bot):
+    fast(bot)
+    answer = text_of(await bot.command("digest daily 09:00 Europe/Berlin <#C0GENERAL|general>", user=ADMIN))
+    assert "digest" in answer.lower()
+    [sub] = await book_of(bot.svc).subscriptions()
+    view = await open_home(bot, ADMIN)
+    check_view(view)
+    assert "Digests:* 1" in seen(view) and "Daily at 09:00 (Europe/Berlin)" in seen(view)
+    assert ids.ACTION_DIGEST_OFF in actions_in(view)
+    assert "Digests" not in seen(await open_home(bot, VIEWER))  # admins only
+    forged = await bot.requests.click(view, ids.ACTION_DIGEST_OFF, user=VIEWER)
+    assert forged.ok
+    await bot.idle()
+    assert [s.id for s in await book_of(bot.svc).subscriptions()] == [sub.id]  # refused: still there
+    resp = await bot.requests.click(view, ids.ACTION_DIGEST_OFF, user=ADMIN)
+    assert resp.ok
+    await bot.idle()
+    assert await book_of(bot.svc).subscriptions() == []
+    republished = bot.slack.home_view(ADMIN)
+    assert republished is not None and "Digests:* none" in seen(republished)
+    assert "digests.remove" in [r.action for r in await bot.svc.audit.recent(5)]

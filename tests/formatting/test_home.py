@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +18,15 @@ from bot.alerts.book import Alert, State
 from bot.alerts.evaluate import Severity
 from bot.alerts.rules import Kind, Rule, Threshold
 from bot.approvals import TopupRequest, TopupState
+from bot.digests.book import Subscription
+from bot.digests.schedule import Cadence, Schedule
 from bot.errors import TelnyxUnavailable
 from bot.home import Account, HomeContent, Listed, Topic
 from bot.runway import Basis, Spend, runway
 from formatting.home import (
     MAX_HOME_BLOCKS,
     SHOW_ALERTS,
+    SHOW_DIGESTS,
     SHOW_PENDING,
     SHOW_RULES,
     SHOW_UNKNOWN,
@@ -114,7 +117,7 @@ def fullest() -> HomeContent:
         unknown=Listed([request(n, TopupState.OUTCOME_UNKNOWN) for n in range(SHOW_UNKNOWN)], 20),
         rules=Listed([rule(n) for n in range(SHOW_RULES)], 50),
         firing={"rule0": 3},
-        digests=["daily"] * 3,
+        digests=[subscription(n) for n in range(SHOW_DIGESTS + 4)],
         sandbox=True,
     )
 
@@ -191,9 +194,30 @@ def test_a_balance_that_could_not_be_read_is_said_and_the_rest_still_shown() -> 
     ]
 
 
-def test_digests_have_their_place_and_none_show_until_they_exist() -> None:
-    assert digest_blocks([]) == []
-    admin = HomeContent(
-        user="U0ADMIN", as_of=T0, may=frozenset(Permission), account=account(), rules=Listed(), digests=[]
+def subscription(n: int) -> Subscription:
+    schedule = Schedule(Cadence.DAILY, time(9, n % 60), "Europe/Berlin")
+    return Subscription(f"sub{n}", schedule, f"C0CH{n}", "U0ADMIN", T0, None, None)
+
+
+def test_digests_show_for_admins_with_turn_off_and_say_how_to_add_one_when_there_are_none() -> None:
+    assert "none. Add one with `/telnyx digest daily" in texts(
+        {"blocks": [b.to_dict() for b in digest_blocks([])]}
     )
-    assert "Digest" not in texts(home_view(admin).to_dict())
+    admin = HomeContent(
+        user="U0ADMIN",
+        as_of=T0,
+        may=frozenset(Permission),
+        account=account(),
+        rules=Listed(),
+        digests=[subscription(1)],
+    )
+    view = home_view(admin).to_dict()
+    assert "Daily at 09:01 (Europe/Berlin)* in <#C0CH1> · not posted yet" in texts(view)
+    offs = [
+        b["accessory"]
+        for b in view["blocks"]
+        if (b.get("accessory") or {}).get("action_id") == ids.ACTION_DIGEST_OFF
+    ]
+    assert [o["value"] for o in offs] == ["sub1"] and offs[0]["confirm"]["confirm"]["text"] == "Turn off"
+    viewer = HomeContent(user="U0VIEWER", as_of=T0, may=frozenset({Permission.VIEW}), account=account())
+    assert "Digests" not in texts(home_view(viewer).to_dict())
