@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings, configure_logging, load_settings
 from bot.errors import ConfigError
+from bot.heap import built_with_collector_paused
 
 if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
     from bot.startup import SlackRefused, SlackUnreachable
 
 logger = logging.getLogger("telnyx-bot")
@@ -145,11 +148,16 @@ async def until_slack_accepts(settings: Settings, *, socket_mode: bool) -> int |
     return None
 
 
+def build_app(settings: Settings) -> AsyncApp:
+    """The app, imports included, built with the garbage collector paused (bot/heap.py)."""
+    with built_with_collector_paused():
+        from bot.app import create_app
+
+        return create_app(settings)
+
+
 async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Socket Mode with an app token, HTTP with --http, otherwise the console."""
-    from bot.app import create_app
-    from bot.server import serve_http, serve_socket_mode
-
     if args.http:
         if not settings.slack_signing_secret or not settings.slack_bot_token:
             print(
@@ -163,18 +171,21 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_CONFIG
-        app = create_app(settings)
+        app = build_app(settings)
         if (stopped := await until_slack_accepts(settings, socket_mode=False)) is not None:
             return stopped
+        from bot.server import serve_http
+
         await serve_http(app, args.host, args.port)
         return 0
     if settings.slack_app_token and settings.slack_bot_token:
+        app = build_app(settings)
+        if (stopped := await until_slack_accepts(settings, socket_mode=True)) is not None:
+            return stopped
+        from bot.server import serve_socket_mode
         from bot.socket_mode import AppTokenRefused
         from bot.startup import Refusal
 
-        app = create_app(settings)
-        if (stopped := await until_slack_accepts(settings, socket_mode=True)) is not None:
-            return stopped
         try:
             await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
         except AppTokenRefused as refused:  # accepted at start, refused later (revoked while running)
