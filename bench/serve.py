@@ -25,13 +25,10 @@ def announce(url: str) -> None:
 
 
 def serve_bot() -> None:
-    """The bot, as `telnyx-bot run --http` runs it (its app built by `build_app`), until a signal."""
-    from bot.__main__ import build_app
-    from bot.config import configure_logging, load_settings
+    """The bot, as `telnyx-bot run --http` runs it (settings and app by its own functions), until a signal."""
+    from bot.__main__ import build_app, read_settings
 
-    settings = load_settings(env_file=None)
-    configure_logging(settings)
-    app = build_app(settings)
+    app = build_app(read_settings(env_file=None))
     from bot.server import serve_http  # after build_app, as in `telnyx-bot run`: it imports the app's modules
 
     asyncio.run(serve_http(app, HOST, 0, ready=announce))

@@ -7,15 +7,16 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, configure_logging, load_settings
 from bot.errors import ConfigError
 from bot.heap import built_with_collector_paused
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
+    from bot.config import Settings
     from bot.startup import SlackRefused, SlackUnreachable
 
 logger = logging.getLogger("telnyx-bot")
@@ -148,6 +149,17 @@ async def until_slack_accepts(settings: Settings, *, socket_mode: bool) -> int |
     return None
 
 
+def read_settings(env_file: Path | str | None = ".env") -> Settings:
+    """The settings (the environment, then `env_file`), logging configured; built with the garbage
+    collector paused, their imports included (bot/heap.py). Raises ConfigError."""
+    with built_with_collector_paused():
+        from bot.config import configure_logging, load_settings
+
+        settings = load_settings(env_file)
+        configure_logging(settings)
+    return settings
+
+
 def build_app(settings: Settings) -> AsyncApp:
     """The app, imports included, built with the garbage collector paused (bot/heap.py)."""
     with built_with_collector_paused():
@@ -233,11 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":  # needs no settings: it is the fake Telnyx account itself
         return int(args.func(args))
     try:
-        settings = load_settings()
+        settings = read_settings()
     except ConfigError as err:
         print(config_problem_text(err), file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(settings)
     try:
         if args.command == "check":
             return asyncio.run(run_check(settings))
