@@ -1,10 +1,13 @@
-"""Suite-wide: the heap every test shares is frozen once collected, so the garbage collector skips it."""
+"""Suite-wide: the heap every test shares is frozen once collected, so the garbage collector skips it; the
+PostgreSQL schemas the tests made are dropped when the session ends."""
 
 from __future__ import annotations
 
 import gc
 
 import pytest
+
+from tests.support.pg import drop_schemas
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -17,3 +20,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the PostgreSQL schemas the tests made, all at once (tests/support/pg.py)."""
+    drop_schemas()
