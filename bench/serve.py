@@ -25,14 +25,13 @@ def announce(url: str) -> None:
 
 
 def serve_bot() -> None:
-    """The bot, as `telnyx-bot run --http` runs it, until a signal."""
-    from bot.app import create_app
-    from bot.config import configure_logging, load_settings
-    from bot.server import serve_http
+    """The bot, as `telnyx-bot run --http` runs it (settings and app by its own functions), until a signal."""
+    from bot.__main__ import build_app, read_settings
 
-    settings = load_settings(env_file=None)
-    configure_logging(settings)
-    asyncio.run(serve_http(create_app(settings), HOST, 0, ready=announce))
+    app = build_app(read_settings(env_file=None))
+    from bot.server import serve_http  # after build_app, as in `telnyx-bot run`: it imports the app's modules
+
+    asyncio.run(serve_http(app, HOST, 0, ready=announce))
 
 
 def serve_baseline() -> None:

@@ -7,12 +7,16 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, configure_logging, load_settings
 from bot.errors import ConfigError
+from bot.heap import built_with_collector_paused
 
 if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.config import Settings
     from bot.startup import SlackRefused, SlackUnreachable
 
 logger = logging.getLogger("telnyx-bot")
@@ -145,11 +149,27 @@ async def until_slack_accepts(settings: Settings, *, socket_mode: bool) -> int |
     return None
 
 
+def read_settings(env_file: Path | str | None = ".env") -> Settings:
+    """The settings (the environment, then `env_file`), logging configured; built with the garbage
+    collector paused, their imports included (bot/heap.py). Raises ConfigError."""
+    with built_with_collector_paused():
+        from bot.config import configure_logging, load_settings
+
+        settings = load_settings(env_file)
+        configure_logging(settings)
+    return settings
+
+
+def build_app(settings: Settings) -> AsyncApp:
+    """The app, imports included, built with the garbage collector paused (bot/heap.py)."""
+    with built_with_collector_paused():
+        from bot.app import create_app
+
+        return create_app(settings)
+
+
 async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Socket Mode with an app token, HTTP with --http, otherwise the console."""
-    from bot.app import create_app
-    from bot.server import serve_http, serve_socket_mode
-
     if args.http:
         if not settings.slack_signing_secret or not settings.slack_bot_token:
             print(
@@ -163,18 +183,21 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_CONFIG
-        app = create_app(settings)
+        app = build_app(settings)
         if (stopped := await until_slack_accepts(settings, socket_mode=False)) is not None:
             return stopped
+        from bot.server import serve_http
+
         await serve_http(app, args.host, args.port)
         return 0
     if settings.slack_app_token and settings.slack_bot_token:
+        app = build_app(settings)
+        if (stopped := await until_slack_accepts(settings, socket_mode=True)) is not None:
+            return stopped
+        from bot.server import serve_socket_mode
         from bot.socket_mode import AppTokenRefused
         from bot.startup import Refusal
 
-        app = create_app(settings)
-        if (stopped := await until_slack_accepts(settings, socket_mode=True)) is not None:
-            return stopped
         try:
             await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
         except AppTokenRefused as refused:  # accepted at start, refused later (revoked while running)
@@ -222,11 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sandbox":  # needs no settings: it is the fake Telnyx account itself
         return int(args.func(args))
     try:
-        settings = load_settings()
+        settings = read_settings()
     except ConfigError as err:
         print(config_problem_text(err), file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(settings)
     try:
         if args.command == "check":
             return asyncio.run(run_check(settings))

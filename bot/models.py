@@ -120,6 +120,9 @@ class _Model(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         coerce_numbers_to_str=True,  # an id Telnyx sends as a number is still an id
+        # validators are built on a model's first use, not at import: 15 ms and 0.2 MB of the bot's
+        # start-up for models most runs use a few of
+        defer_build=True,
     )
 
 

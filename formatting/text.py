@@ -23,6 +23,7 @@ ZWSP = "\u200b"  # zero-width space: splits ``` so untrusted text cannot close a
 # C0/C1 controls (newline and tab kept), bidi overrides and marks: they can hide or reorder text
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
 
 
 def strip_control(text: str) -> str:
@@ -32,7 +33,7 @@ def strip_control(text: str) -> str:
 
 def escape(text: str) -> str:
     """Escape &, < and > for mrkdwn, so no mention, link or date token can be injected."""
-    return "".join(_ESCAPES.get(ch, ch) for ch in strip_control(str(text)))
+    return strip_control(str(text)).translate(_ESCAPE_TABLE)
 
 
 def truncate(text: str, limit: int, marker: str = ELLIPSIS) -> str:
@@ -51,6 +52,9 @@ def escape_truncated(text: str, limit: int, marker: str = ELLIPSIS, *, single_li
     clean = strip_control(str(text))
     if single_line:
         clean = " ".join(clean.split())
+    escaped = clean.translate(_ESCAPE_TABLE)
+    if len(escaped) <= limit:  # most text fits: no need to walk it character by character
+        return escaped
     out: list[str] = []
     size = 0
     budget = limit - len(marker)

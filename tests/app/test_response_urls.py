@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from bot import ids
 from devkit.slackfake.values import text_input
@@ -73,3 +73,41 @@ async def test_response_urls_on_the_configured_slack_host_are_still_used(bot, ca
     caplog.set_level(logging.WARNING)
     [answer] = await bot.command("help")
     assert answer.ephemeral_to == "U0ALICE" and not refusals(caplog)
+
+
+@asynccontextmanager
+async def forwarding_proxy() -> AsyncIterator[tuple[str, list[str]]]:
+    """An HTTP forward proxy on 127.0.0.1 that passes each request on and notes its target: (URL, targets)."""
+    targets: list[str] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        target = str(request.url)  # a proxy is sent the absolute URL
+        targets.append(target)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        async with (
+            ClientSession() as session,
+            session.request(request.method, target, headers=headers, data=await request.read()) as answer,
+        ):
+            return web.Response(
+                status=answer.status, body=await answer.read(), content_type=answer.content_type
+            )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", targets
+    finally:
+        await runner.cleanup()
+
+
+async def test_replies_go_through_the_proxy_the_environment_names(bot, monkeypatch):
+    async with forwarding_proxy() as (proxy, targets):
+        monkeypatch.setenv("HTTPS_PROXY", proxy)  # read for each reply, as slack_sdk's webhook client does
+        sent = await bot.requests.command("/telnyx", "help", user="U0ALICE", channel="C0GENERAL")
+        await bot.idle()
+    assert sent.ok and sent.response_url in targets  # (Bolt's Web API calls take the proxy too)
+    [reply] = bot.slack.calls_to("response_url")
+    assert reply.ok and "/telnyx balance" in text_of(bot.slack.messages("C0GENERAL"))

@@ -190,7 +190,7 @@ async def test_a_socket_that_stops_answering_pings_is_replaced(socket_bot: Socke
 
 
 async def test_a_session_that_brings_nothing_for_the_idle_timeout_is_renewed(socket_bot: SocketBot) -> None:
-    await asyncio.sleep(FAST.idle_timeout + 1.0)
+    await socket_bot.connected(2, within=FAST.idle_timeout + 5.0)  # renewed by the idle watchdog
     assert socket_bot.slack.socket.sessions >= 2 and socket_bot.state.connected
     assert await socket_bot.balance_answered() < 10
 

@@ -8,13 +8,10 @@ tables go into a schema made for the test (`pg_schema`), so runs never see each 
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-
-from sqlalchemy import text
 
 from bot.alerts.book import AlertBook
 from bot.app import build_services, create_app, make_slack_client, services_of
@@ -26,9 +23,10 @@ from bot.outbox import Outbox
 from bot.runway import BalanceHistory
 from bot.server import HttpServer
 from bot.services import Services
-from bot.store import Store, make_engine
+from bot.store import Store
 from devkit.slackfake import SlackRequests
 from tests.app.harness import SECRET, Bot
+from tests.support.pg import new_schema
 
 NO_PG = (
     "TEST_DATABASE_URL is not set: the PostgreSQL variant needs a server, "
@@ -61,17 +59,8 @@ def pg_url() -> str | None:
 
 @asynccontextmanager
 async def pg_schema(url: str) -> AsyncIterator[str]:
-    """A fresh schema on the PostgreSQL server, dropped afterwards."""
-    schema = f"app_money_{secrets.token_hex(6)}"
-    admin = make_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema
-    finally:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    """A fresh schema on the PostgreSQL server (dropped when the session ends: tests/support/pg.py)."""
+    yield await new_schema(url, "app_money")
 
 
 def in_schema(svc: Services, schema: str) -> Services:

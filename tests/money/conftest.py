@@ -1,14 +1,13 @@
 """Fixtures for the money-safety core: a policy, group resolvers, clocks, stores, payment stand-ins.
 
 The store fixture runs each test on SQLite (a file under tmp_path) and on PostgreSQL when
-TEST_DATABASE_URL is set (each test in its own schema, dropped afterwards, so parallel runs never collide).
+TEST_DATABASE_URL is set (each test in its own schema, so parallel runs never collide; tests/support/pg.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,14 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.access import AccessControl, Policy, parse_policy
 from bot.approvals import Approvals
 from bot.audit_trail import AuditTrail
 from bot.errors import PaymentNotCharged, PaymentOutcomeUnknown, TelnyxInvalidInput, TelnyxUnavailable
 from bot.models import Balance, PaymentResult
-from bot.store import Store, make_engine
+from bot.store import Store
+from tests.support.pg import new_schema
 
 REQUESTER = "U0REQ"
 GROUP_REQUESTER = "U0GREQ"
@@ -165,10 +164,7 @@ async def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Async
         url = pg_url()  # type: ignore[assignment]
         if url is None:
             pytest.skip(NO_PG)
-        schema = f"money_{secrets.token_hex(6)}"
-        admin = make_engine(url)
-        async with admin.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        schema = await new_schema(url, "money")  # dropped when the session ends (tests/support/pg.py)
 
     def make() -> Store:
         store = Store(url, schema=schema)
@@ -178,10 +174,6 @@ async def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Async
     yield make
     for store in made:
         await store.aclose()
-    if schema is not None:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 @pytest.fixture

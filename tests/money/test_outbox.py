@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot import outbox as outbox_module
@@ -148,7 +149,11 @@ async def test_two_instances_deliver_each_row_once_and_take_over_a_dead_ones_cla
     assert ("z", 7) in seen.done
 
 
-async def test_the_worker_delivers_what_is_committed_without_being_asked(store: Store) -> None:
+async def test_the_worker_delivers_what_is_committed_without_being_asked(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the poll every POLL_SECONDS, shortened: what is tested is that a poll finds the row, not its period
+    monkeypatch.setattr(outbox_module, "POLL_SECONDS", 0.2)
     box, seen = Outbox(store), Recorder()
     box.set_deliverer(seen)
     box.start()

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from bot.config import Settings
 from devkit.console import run_console
+from devkit.console import session as console_session
 from devkit.console.stack import AppFactory, real_app
 
 PROMPT = re.compile(r"^(?:\[REAL\] )?\w+@\S+> ")
@@ -81,3 +82,11 @@ def run_script(tmp_path: Path) -> RunScript:
         return Run(code, out.export_text())
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def settle_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After each input the console waits until no listener runs and the outbox is drained, then QUIET
+    (50 ms) with no call to the fake Slack, and once more when the input made calls: 11 s over these tests.
+    Every listener and every queued delivery is awaited before that window, so 10 ms tells as much here."""
+    monkeypatch.setattr(console_session, "QUIET", 0.01)

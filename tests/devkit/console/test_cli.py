@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import logging
 import os
 import pty
 import re
@@ -120,8 +121,28 @@ def test_at_a_terminal_it_answers_and_ctrl_c_stops_it_while_it_waits(
         term.close()
 
 
+@pytest.fixture
+def root_logging_restored() -> Iterator[None]:
+    """`telnyx-bot run` in this process configures the root logger (its stderr handler, redaction filters,
+    the level): undone afterwards, or that handler, on a stream pytest has closed by then, would go on
+    receiving the records of the tests after this one."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    filters = {handler: list(handler.filters) for handler in handlers}
+    yield
+    for added in [handler for handler in root.handlers if handler not in handlers]:
+        root.removeHandler(added)
+        added.close()
+    for handler in handlers:
+        handler.filters[:] = filters[handler]
+    root.setLevel(level)
+
+
 def test_make_run_without_tokens_starts_the_console(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    root_logging_restored: None,
 ) -> None:
     for name in list(os.environ):
         if name.startswith(("SLACK_", "TELNYX_")) or name in ("DATABASE_URL", "ACCESS_POLICY"):
