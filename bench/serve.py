@@ -1,6 +1,6 @@
 """One server for the benchmark, in its own process so its memory and CPU are its own.
 
-    python -m bench.serve bot        # the bot in HTTP mode: create_app + serve_http, as `telnyx-bot run --http`
+    python -m bench.serve bot        # the bot in HTTP mode, started as `telnyx-bot run --http` starts it
     python -m bench.serve baseline   # a bare Bolt AsyncApp (bench.baseline): acks and responds "ok"
 
 Settings come from the environment (the bench passes a clean one). Both bind 127.0.0.1 on a free port,

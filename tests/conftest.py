@@ -10,6 +10,12 @@ import pytest
 from tests.support.pg import drop_schemas
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "telnyx_timeout(seconds): TELNYX_TIMEOUT of the test's bot (tests/app/harness.py)"
+    )
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Freeze what collection built (the libraries, the product, every test module: 300,000 objects).
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.app import create_app, services_of
 from bot.config import Settings
 from bot.server import HttpServer
@@ -111,6 +113,13 @@ def elements(message: Message) -> list[dict[str, Any]]:
 def text_of(messages: list[Message]) -> str:
     """Everything visible in the messages (entities decoded as Slack shows them), for assertions."""
     return html.unescape("\n".join(m.visible_text() for m in messages))
+
+
+def marked_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The settings a test's marks ask of the `bot` fixture: `@pytest.mark.telnyx_timeout(1)` for a test
+    that waits out a Telnyx that never answers (1 s, the least TELNYX_TIMEOUT takes, not the 2 s here)."""
+    mark = request.node.get_closest_marker("telnyx_timeout")
+    return {} if mark is None else {"TELNYX_TIMEOUT": str(mark.args[0])}
 
 
 _SCHEMA: list[Path] = []  # the database the store created, for this process's bots to start from

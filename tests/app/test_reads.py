@@ -312,7 +312,7 @@ async def test_invoice_shortcut_finds_the_invoice(bot):
     [
         ({"status": 503}, "unavailable"),
         ({"status": 429, "retry_after": 30}, "rate limit"),
-        ({"hang": True}, "did not answer in time"),
+        pytest.param({"hang": True}, "did not answer in time", marks=pytest.mark.telnyx_timeout(1)),
     ],
 )
 async def test_telnyx_errors_become_answers_that_say_what_to_do(bot, fault, says):

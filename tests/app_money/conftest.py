@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.harness import Bot, running_bot
+from tests.app.harness import Bot, marked_settings, running_bot
 from tests.app_money.instances import NO_PG, pg_schema, pg_url
 
 
 @pytest.fixture
-async def bot(tmp_path) -> AsyncIterator[Bot]:
-    async with running_bot(tmp_path) as running:
+async def bot(tmp_path, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    async with running_bot(tmp_path, env=marked_settings(request)) as running:
         yield running
     running.sandbox.assert_requests_valid()
     running.slack.assert_no_errors()

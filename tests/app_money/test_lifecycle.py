@@ -368,7 +368,11 @@ async def test_a_payment_telnyx_took_but_answered_badly_is_outcome_unknown_never
             yield proxy.base_url
 
     url, schema = database
-    async with running_bot(tmp_path, front=front) as bot, app_instance(bot, url, schema=schema) as one:
+    timeout = {"TELNYX_TIMEOUT": "1"}  # the least it takes: the timeout mode waits it out
+    async with (
+        running_bot(tmp_path, front=front, env=timeout) as bot,
+        app_instance(bot, url, schema=schema) as one,
+    ):
         await request_on(one, bot, '150 "launch"')
         posted = card(bot)
         start = bot.sandbox.state.balance

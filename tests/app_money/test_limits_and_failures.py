@@ -3,6 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from bot import ids
 from bot.approvals import TopupState
 from devkit.sandbox import Fault
@@ -109,10 +111,11 @@ async def test_payment_answered_500_is_outcome_unknown_never_nothing_charged(bot
     assert "outcome unknown" in told.lower() and "Nothing was charged" not in told
 
 
+@pytest.mark.telnyx_timeout(1)
 async def test_payment_hanging_past_the_timeout_is_outcome_unknown_and_never_retried(bot):
     posted = await request_topup(bot)
     bot.sandbox.set_fault(PAYMENTS, Fault(hang=True))
-    await click(bot, posted, ids.ACTION_TOPUP_APPROVE, FIN1)  # returns after TELNYX_TIMEOUT=2 s
+    await click(bot, posted, ids.ACTION_TOPUP_APPROVE, FIN1)  # returns after TELNYX_TIMEOUT=1 s
     assert payments(bot) == 1
     text = text_of([posted])
     assert "Payment outcome unknown" in text and "check the payment history and balance in the Telnyx" in text
