@@ -35,12 +35,13 @@ ruff: $(STAMP_DEV)
 mypy: $(STAMP_DEV)
 	$(BIN)/mypy
 
-# The suite runs on one worker per core (pytest-xdist): most of its time is tests waiting on sockets,
-# subprocesses and timeouts. A module whose tests share a module-scoped fixture carries an
-# xdist_group mark, which --dist loadgroup keeps on one worker. PYTEST_WORKERS=0 runs it in-process;
-# because so much of it is waiting, more workers than cores finish sooner on a quiet machine (2 cores,
-# 2026-11-29: 2 workers 72 s, 3 workers 61 s, 4 workers 58 s) at the cost of the machine's other users.
-PYTEST_WORKERS ?= auto
+# The suite runs on two workers per core (pytest-xdist): about half of its time is tests waiting on
+# sockets, subprocesses and real-time timers (two instances ticking for 30 s, a bot killed and restarted),
+# so a core would idle behind one worker. Measured on this 2-core machine, quiet, 1,333 tests, 2026-11-29:
+# 2 workers 118 s, 4 workers 80 s, 6 workers 81 s (CPU-bound by then). A module whose tests share a
+# module-scoped fixture carries an xdist_group mark, which --dist loadgroup keeps on one worker; tests
+# marked `long` are handed out first. PYTEST_WORKERS=0 runs it in-process, PYTEST_WORKERS=auto one per core.
+PYTEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 
 # Compiled modules and pytest's rewritten test modules are cached in __pycache__ (git-ignored) even where
 # the environment sets PYTHONDONTWRITEBYTECODE: without the cache every worker, and every bot process a

@@ -14,6 +14,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "telnyx_timeout(seconds): TELNYX_TIMEOUT of the test's bot (tests/app/harness.py)"
     )
+    config.addinivalue_line(
+        "markers", "long: a test that mostly waits for many seconds of real time; the suite starts it first"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first (stable otherwise): xdist hands tests out in this order, so a 30 s test that waits
+    on real time overlaps the rest of the suite instead of running alone at its end."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -56,6 +56,7 @@ def sample(instance: Instance, name: str, **labels: str) -> float:
     return instance.svc.metrics.registry.get_sample_value(name, labels) or 0.0
 
 
+@pytest.mark.long
 async def test_two_instances_post_each_alert_and_each_reminder_exactly_once(bot):
     url = pg_url()
     if url is None:

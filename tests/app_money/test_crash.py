@@ -15,6 +15,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot import ids
@@ -70,6 +71,7 @@ async def _stop(proc: asyncio.subprocess.Process) -> str:
     return out
 
 
+@pytest.mark.long
 async def test_a_payment_cut_off_by_sigkill_ends_outcome_unknown_after_restart(tmp_path):
     faults = {PAYMENTS: Fault(hang=True)}  # Telnyx takes the payment and never answers
     async with (

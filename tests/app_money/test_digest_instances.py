@@ -58,6 +58,7 @@ async def ticked_past(instances: tuple[Instance, ...], moment: datetime, timeout
             await asyncio.sleep(0.05)
 
 
+@pytest.mark.long
 async def test_two_instances_post_a_daily_digest_once(bot):
     url = pg_url()
     if url is None:
