@@ -7,11 +7,13 @@ tables go into a schema made for the test (`pg_schema`), so runs never see each 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.alerts.book import AlertBook
 from bot.app import build_services, create_app, make_slack_client, services_of
@@ -25,7 +27,7 @@ from bot.server import HttpServer
 from bot.services import Services
 from bot.store import Store
 from devkit.slackfake import SlackRequests
-from tests.app.harness import SECRET, Bot
+from tests.app.harness import SECRET, Bot, running_bot
 from tests.support.pg import new_schema
 
 NO_PG = (
@@ -118,3 +120,31 @@ async def app_instance(bot: Bot, database_url: str, *, schema: str | None = None
             yield Instance(server, requests)
     finally:
         await svc.aclose()
+
+
+@asynccontextmanager
+async def ticking_bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    """A bot whose scheduler ticks every second (the instances beside it copy its settings)."""
+    async with running_bot(tmp_path, env={"SCHEDULER_TICK_SECONDS": "1"}) as running:
+        yield running
+    running.sandbox.assert_requests_valid()
+    running.slack.assert_no_errors()
+
+
+@asynccontextmanager
+async def wall_clock(bot: Bot, offset: timedelta = timedelta(0)) -> AsyncIterator[None]:
+    """The instances read `bot.clock`: keep it on the wall clock (shifted by `offset`, whole seconds keep
+    ticks and seconds beginning together) while they run."""
+
+    async def follow() -> None:
+        while True:
+            bot.clock[0] = datetime.now(UTC) + offset
+            await asyncio.sleep(0.02)
+
+    bot.clock[0] = datetime.now(UTC) + offset
+    task = asyncio.create_task(follow())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -5,12 +5,12 @@ balance snapshot and each rule) are done by one instance only."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +18,16 @@ from sqlalchemy import select
 from bot.alerts.book import State
 from bot.alerts.rules import Checked, Kind
 from bot.store import AlertRow, BalanceSnapshotRow, SchedulerClaimRow
-from tests.app.harness import Bot, running_bot
-from tests.app_money.instances import NO_PG, Instance, app_instance, pg_schema, pg_url
+from tests.app.harness import Bot
+from tests.app_money.instances import (
+    NO_PG,
+    Instance,
+    app_instance,
+    pg_schema,
+    pg_url,
+    ticking_bot,
+    wall_clock,
+)
 
 ALERTS = "C0ALERTS"
 RUN_SECONDS = 30.0
@@ -27,29 +35,9 @@ RENOTIFY = timedelta(seconds=8)
 
 
 @pytest.fixture
-async def bot(tmp_path) -> AsyncIterator[Bot]:
-    async with running_bot(tmp_path, env={"SCHEDULER_TICK_SECONDS": "1"}) as running:
+async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    async with ticking_bot(tmp_path) as running:
         yield running
-    running.sandbox.assert_requests_valid()
-    running.slack.assert_no_errors()
-
-
-@contextlib.asynccontextmanager
-async def real_time(bot: Bot) -> AsyncIterator[None]:
-    """The instances read `bot.clock`: keep it on the wall clock while they run."""
-
-    async def follow() -> None:
-        while True:
-            bot.clock[0] = datetime.now(UTC)
-            await asyncio.sleep(0.02)
-
-    bot.clock[0] = datetime.now(UTC)
-    task = asyncio.create_task(follow())
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 def sample(instance: Instance, name: str, **labels: str) -> float:
@@ -64,7 +52,7 @@ async def test_two_instances_post_each_alert_and_each_reminder_exactly_once(bot)
     bot.slack.add_channel(ALERTS, name="alerts")
     state = bot.sandbox.state
     state.credit_limit, state.balance = Decimal(0), Decimal("40.00")
-    async with pg_schema(url) as schema, real_time(bot):
+    async with pg_schema(url) as schema, wall_clock(bot):
         async with app_instance(bot, url, schema=schema) as one, app_instance(bot, url, schema=schema) as two:
             book, now = one.svc.alerts, bot.clock[0]
             low = await book.save_rule(Checked(Kind.LOW_CREDIT, "100", "", ALERTS, RENOTIFY), "U0ADMIN", now)

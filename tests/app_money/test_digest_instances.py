@@ -4,17 +4,25 @@ after they start: it is posted exactly once, by whichever instance won, and not 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.digests import DIGEST_POST, book_of
 from bot.store import OutboxRow, SchedulerClaimRow
-from tests.app.harness import Bot, running_bot, text_of
-from tests.app_money.instances import NO_PG, Instance, app_instance, pg_schema, pg_url
+from tests.app.harness import Bot, text_of
+from tests.app_money.instances import (
+    NO_PG,
+    Instance,
+    app_instance,
+    pg_schema,
+    pg_url,
+    ticking_bot,
+    wall_clock,
+)
 
 FINANCE = "C0FINANCE"
 LEAD = 4  # seconds from the subscription to the digest's time
@@ -22,30 +30,9 @@ AFTER = 4  # seconds of ticks watched after it is due
 
 
 @pytest.fixture
-async def bot(tmp_path) -> AsyncIterator[Bot]:
-    async with running_bot(tmp_path, env={"SCHEDULER_TICK_SECONDS": "1"}) as running:
+async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    async with ticking_bot(tmp_path) as running:
         yield running
-    running.sandbox.assert_requests_valid()
-    running.slack.assert_no_errors()
-
-
-@contextlib.asynccontextmanager
-async def wall_clock(bot: Bot, offset: timedelta) -> AsyncIterator[None]:
-    """The instances read `bot.clock`: keep it on the wall clock (shifted by whole seconds, so ticks and
-    seconds still begin together) while they run."""
-
-    async def follow() -> None:
-        while True:
-            bot.clock[0] = datetime.now(UTC) + offset
-            await asyncio.sleep(0.02)
-
-    bot.clock[0] = datetime.now(UTC) + offset
-    task = asyncio.create_task(follow())
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def ticked_past(instances: tuple[Instance, ...], moment: datetime, timeout: float) -> None:
