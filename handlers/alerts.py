@@ -216,9 +216,15 @@ async def _announce(context: AsyncBoltContext, rule: Rule, *, added: bool) -> st
     return None
 
 
+def _alert_id(body: dict[str, Any]) -> int:
+    """The alert a button names (0, which no alert has, for a value that is not an id)."""
+    value = action_value(body)
+    return int(value) if value.isdigit() else 0
+
+
 async def handle_ack(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     svc = services(context)
-    acted, alert = await _book(context).acknowledge(int(action_value(body) or 0), user(context), svc.clock())
+    acted, alert = await _book(context).acknowledge(_alert_id(body), user(context), svc.clock())
     await _say(context, acted_text(acted, alert, "acknowledge"))
 
 
@@ -238,7 +244,7 @@ async def handle_topup(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCo
     """Request top-up from a balance or runway alert: the request form, prefilled with what restores the
     runway (finance still approves it on the approvals card)."""
     svc = services(context)
-    alert = await _book(context).alert(int(action_value(body) or 0))
+    alert = await _book(context).alert(_alert_id(body))
     if alert is None or alert.kind not in TOPUP_KINDS:
         await _say(context, ALERT_GONE)
         return

@@ -383,3 +383,19 @@ async def test_a_rule_pointed_at_a_channel_the_bot_cannot_post_in_is_saved_with_
         await add_rule(bot, "low_credit", "10")
         [note] = [m for m in bot.slack.messages(ALERTS) if not m.is_ephemeral]
         assert "<@U0ADMIN> set up an alert here: Low available credit" in note.text
+
+
+async def test_a_forged_alert_button_value_is_answered_plainly_and_changes_nothing(bot):
+    await add_rule(bot, "low_credit", "100")
+    set_available(bot, "10")
+    await tick(bot)
+    [alert] = posts(bot)
+    for action in (ids.ACTION_ALERT_ACK, ids.ACTION_ALERT_TOPUP):
+        resp = await bot.requests.block_action(
+            action, "1; DROP TABLE alerts", user=REQUESTER, channel=ALERTS, message=alert
+        )
+        assert resp.ok
+        await bot.idle()
+        assert "That alert no longer exists." in text_of(bot.slack.messages(ALERTS, REQUESTER)[-1:])
+    [still] = await bot.svc.alerts.open_alerts()
+    assert still.acked_by is None and bot.slack.view_stack(REQUESTER) == []
