@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import ids
 from devkit.slackfake.records import Message
 from tests.app.harness import Bot, text_of
+
+if TYPE_CHECKING:
+    from tests.app_money.instances import Instance
 
 ALICE, REQUESTER, FIN1, FIN2, ADMIN = "U0ALICE", "U0REQUEST", "U0FIN1", "U0FIN2", "U0ADMIN"
 APPROVALS, AUDIT, GENERAL = "C0APPROVALS", "C0AUDIT", "C0GENERAL"
@@ -76,3 +79,10 @@ async def open_deny_modal(bot: Bot, message: Message, user: str = FIN1) -> dict[
 def card_id(message: Message) -> str:
     """The request id a card names in its last line."""
     return message.blocks[-1]["elements"][0]["text"].split("`")[1]
+
+
+async def request_on(instance: Instance, text: str, *, user: str = REQUESTER) -> None:
+    """`/telnyx topup <text>` in #general served by `instance`; the card is posted before it returns."""
+    resp = await instance.requests.command("/telnyx", f"topup {text}", user=user, channel=GENERAL)
+    assert resp.ok
+    await instance.idle()

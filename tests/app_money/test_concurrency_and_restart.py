@@ -10,13 +10,12 @@ from decimal import Decimal
 from bot import ids
 from bot.approvals import TopupState
 from devkit.sandbox import Fault
-from tests.app.harness import Bot, text_of
+from tests.app.harness import text_of
 from tests.app_money.helpers import (
     ADMIN,
     APPROVALS,
     FIN1,
     FIN2,
-    GENERAL,
     PAYMENTS,
     REQUESTER,
     balance,
@@ -25,25 +24,17 @@ from tests.app_money.helpers import (
     card_id,
     dm,
     payments,
+    request_on,
 )
-from tests.app_money.instances import Instance, app_instance
+from tests.app_money.instances import app_instance
 
 S = TopupState
-
-
-async def request_on(instance: Instance, bot: Bot, amount: str) -> None:
-    """`/telnyx topup <amount>` as the requester, served by `instance`."""
-    resp = await instance.requests.command(
-        "/telnyx", f'topup {amount} "quarter end"', user=REQUESTER, channel=GENERAL
-    )
-    assert resp.ok
-    await instance.idle()
 
 
 async def test_twenty_concurrent_approvals_on_two_instances_make_exactly_one_payment(bot, database):
     url, schema = database
     async with app_instance(bot, url, schema=schema) as one, app_instance(bot, url, schema=schema) as two:
-        await request_on(one, bot, "480")
+        await request_on(one, '480 "quarter end"')
         posted, start = card(bot), balance(bot)
         bot.sandbox.set_fault(PAYMENTS, Fault(latency=0.3))  # Telnyx takes its time: clicks land mid-payment
         approvers = (FIN1, FIN2, ADMIN)  # listed, through a group, admin
@@ -75,7 +66,7 @@ async def test_twenty_concurrent_approvals_on_two_instances_make_exactly_one_pay
 async def test_requests_and_their_history_survive_a_restart(bot, database):
     url, schema = database
     async with app_instance(bot, url, schema=schema) as before:
-        await request_on(before, bot, "200")
+        await request_on(before, '200 "quarter end"')
         posted = card(bot)
     # that process is gone (server stopped, engine closed); a new one starts on the same database
     async with app_instance(bot, url, schema=schema) as after:

@@ -22,7 +22,6 @@ from tests.app_money.helpers import (
     APPROVALS,
     FIN1,
     FIN2,
-    GENERAL,
     PAYMENTS,
     REQUESTER,
     balance,
@@ -31,18 +30,11 @@ from tests.app_money.helpers import (
     card_id,
     dm,
     payments,
+    request_on,
 )
 from tests.app_money.instances import Instance, app_instance
 
 S = TopupState
-
-
-async def request_on(instance: Instance, amount: str, requester: str = REQUESTER) -> None:
-    resp = await instance.requests.command(
-        "/telnyx", f'topup {amount} "launch"', user=requester, channel=GENERAL
-    )
-    assert resp.ok
-    await instance.idle()
 
 
 async def home(instance: Instance, bot: Bot, user: str) -> dict[str, Any]:
@@ -72,7 +64,7 @@ async def test_an_approval_from_home_pays_once_redraws_the_card_and_follows_ever
     async with app_instance(bot, url, schema=schema) as one:
         assert one.svc.home is not None
         one.svc.home.min_gap = timedelta(0)
-        await request_on(one, "150")
+        await request_on(one, '150 "launch"')
         posted, start = card(bot), balance(bot)
         old_card = posted.to_dict()
         view = await home(one, bot, FIN1)
@@ -102,7 +94,7 @@ async def test_home_and_card_clicked_at_the_same_moment_make_one_payment(bot, da
         for instance in (one, two):
             assert instance.svc.home is not None
             instance.svc.home.min_gap = timedelta(0)
-        await request_on(one, "480")
+        await request_on(one, '480 "launch"')
         posted = card(bot)
         view = await home(two, bot, FIN1)
         bot.sandbox.set_fault(PAYMENTS, Fault(latency=0.3))  # clicks land while the payment is on its way
@@ -127,7 +119,7 @@ async def test_deny_from_home_asks_the_reason_in_the_same_modal(bot, database):
     async with app_instance(bot, url, schema=schema) as one:
         assert one.svc.home is not None
         one.svc.home.min_gap = timedelta(0)
-        await request_on(one, "150")
+        await request_on(one, '150 "launch"')
         posted = card(bot)
         view = await home(one, bot, FIN1)
         await click(one, view, ids.ACTION_TOPUP_DENY, FIN1)
@@ -150,7 +142,7 @@ async def test_an_unknown_outcome_is_closed_from_home_with_paid(bot, database):
     async with app_instance(bot, url, schema=schema) as one:
         assert one.svc.home is not None
         one.svc.home.min_gap = timedelta(0)
-        await request_on(one, "150")
+        await request_on(one, '150 "launch"')
         posted = card(bot)
         bot.sandbox.set_fault(PAYMENTS, Fault(status=503))
         await click(one, posted, ids.ACTION_TOPUP_APPROVE, FIN1, channel=APPROVALS)

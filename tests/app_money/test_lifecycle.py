@@ -37,6 +37,7 @@ from tests.app_money.helpers import (
     click,
     dm,
     payments,
+    request_on,
     request_topup,
     seen_by,
 )
@@ -44,13 +45,6 @@ from tests.app_money.instances import Instance, app_instance
 
 S = TopupState
 UNKNOWN_BUTTONS = [ids.ACTION_TOPUP_PAID, ids.ACTION_TOPUP_NOT_CHARGED]
-
-
-async def request_on(instance: Instance, bot: Bot, text: str, user: str = REQUESTER) -> None:
-    """`/telnyx topup <text>` served by `instance`; the card is posted before it returns."""
-    resp = await instance.requests.command("/telnyx", f"topup {text}", user=user, channel=GENERAL)
-    assert resp.ok
-    await instance.idle()
 
 
 async def one_command(instance: Instance, bot: Bot, text: str, user: str = REQUESTER) -> list:
@@ -70,7 +64,7 @@ async def click_on(instance: Instance, message, action: str, user: str, *, chann
 
 async def unknown_outcome(instance: Instance, bot: Bot, requester: str = REQUESTER):
     """A $150 request approved by FIN1 whose payment Telnyx answered 503: outcome unknown."""
-    await request_on(instance, bot, '150 "launch"', requester)
+    await request_on(instance, '150 "launch"', user=requester)
     posted = card(bot)
     bot.sandbox.set_fault(PAYMENTS, Fault(status=503))
     await click_on(instance, posted, ids.ACTION_TOPUP_APPROVE, FIN1)
@@ -170,7 +164,7 @@ async def test_the_card_says_when_the_audit_log_shows_no_charge(bot):
 async def test_a_request_a_crash_left_executing_becomes_unknown_once_across_instances(bot, database):
     url, schema = database
     async with app_instance(bot, url, schema=schema) as one, app_instance(bot, url, schema=schema) as two:
-        await request_on(one, bot, '200 "quarter end"')
+        await request_on(one, '200 "quarter end"')
         posted = card(bot)
         request_id = card_id(posted)
         # what a process killed mid-payment leaves behind: executing, decided a moment ago
@@ -373,7 +367,7 @@ async def test_a_payment_telnyx_took_but_answered_badly_is_outcome_unknown_never
         running_bot(tmp_path, front=front, env=timeout) as bot,
         app_instance(bot, url, schema=schema) as one,
     ):
-        await request_on(one, bot, '150 "launch"')
+        await request_on(one, '150 "launch"')
         posted = card(bot)
         start = bot.sandbox.state.balance
         await click_on(one, posted, ids.ACTION_TOPUP_APPROVE, FIN1)
