@@ -13,13 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.access import Permission
 from bot.alerts.book import MAX_RULES, AlertBook, State
 from bot.alerts.evaluate import suggest_topup
-from bot.alerts.rules import TOPUP_KINDS, Draft, Rule, check_draft
+from bot.alerts.rules import TOPUP_KINDS, Draft, check_draft
 from bot.errors import TelnyxError
 from bot.parsing import Parsed
 from bot.scheduler import Scheduler
@@ -50,6 +49,7 @@ from handlers.replies import (
     TRIGGER,
     Reply,
     action_value,
+    announce,
     answer,
     modal_metadata,
     services,
@@ -198,22 +198,8 @@ async def handle_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
     if rule is None:
         await _say(context, rule_gone_text())
         return
-    cannot_post = await _announce(context, rule, added=rule_id is None)
+    cannot_post = await announce(context, rule.channel, announce_text(rule, user(context), rule_id is None))
     await answer(context, saved_text(rule, rule_id is None), saved_blocks(rule, rule_id is None, cannot_post))
-
-
-async def _announce(context: AsyncBoltContext, rule: Rule, *, added: bool) -> str | None:
-    """Tell the rule's channel where its alerts will come from; None, or Slack's error when the bot cannot
-    post there (not invited to a private channel, archived ...), which the admin is then told."""
-    try:
-        await slack(context).chat_postMessage(
-            channel=rule.channel, text=announce_text(rule, user(context), added)
-        )
-    except SlackApiError as err:
-        error = str(err.response.get("error") or "error")
-        logger.warning("alert rule %s: cannot post in its channel (%s)", rule.id, error)
-        return error
-    return None
 
 
 def _alert_id(body: dict[str, Any]) -> int:

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
@@ -21,7 +20,6 @@ from bot.digests import (
     Digest,
     Problem,
     Reason,
-    Wanted,
     book_of,
     gather,
     next_due,
@@ -54,7 +52,7 @@ from formatting.digest import (
 )
 from formatting.layout import section
 from handlers.access import allowed, require
-from handlers.replies import action_value, answer, decorate, services, slack, usage_error, user
+from handlers.replies import action_value, announce, answer, decorate, services, usage_error, user
 from handlers.subcommand import Subcommand
 
 logger = logging.getLogger(__name__)
@@ -127,7 +125,7 @@ async def _subscribe(context: AsyncBoltContext, cadence: Cadence, rest: list[str
     if len(subs) >= MAX_SUBSCRIPTIONS:
         await _say(context, too_many_text(MAX_SUBSCRIPTIONS))
         return
-    error = await _announce(context, wanted)
+    error = await announce(context, wanted.channel, announce_text(wanted.schedule, user(context)))
     if error is not None:
         await answer(
             context, cannot_post_text(wanted.channel, error), cannot_post_blocks(wanted.channel, error)
@@ -136,20 +134,6 @@ async def _subscribe(context: AsyncBoltContext, cadence: Cadence, rest: list[str
     now = svc.clock()
     sub = await book.add(wanted.schedule, wanted.channel, user(context), now)
     await answer(context, subscribed_text(sub), subscribed_blocks(sub, next_due(sub.schedule, now)))
-
-
-async def _announce(context: AsyncBoltContext, wanted: Wanted) -> str | None:
-    """Tell the channel a digest will come; None, or Slack's error when the bot cannot post there (not
-    invited to a private channel, archived ...): the digest is then refused."""
-    try:
-        await slack(context).chat_postMessage(
-            channel=wanted.channel, text=announce_text(wanted.schedule, user(context))
-        )
-    except SlackApiError as err:
-        error = str(err.response.get("error") or "error")
-        logger.warning("digest refused: cannot post in %s (%s)", wanted.channel, error)
-        return error
-    return None
 
 
 async def _list(context: AsyncBoltContext, rest: list[str]) -> None:

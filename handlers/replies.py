@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
@@ -216,3 +217,15 @@ def field_value(body: dict[str, Any], block_id: str) -> str:
 def action_value(body: dict[str, Any]) -> str:
     """The value of the clicked button."""
     return str((body.get("actions") or [{}])[0].get("value") or "")
+
+
+async def announce(context: AsyncBoltContext, channel: str, text: str) -> str | None:
+    """Post `text` in `channel` (a setting's note: where alerts or digests will come from). None, or Slack's
+    error when the bot cannot post there (not invited to a private channel, archived ...)."""
+    try:
+        await slack(context).chat_postMessage(channel=channel, text=text)
+    except SlackApiError as err:
+        error = str(err.response.get("error") or "error")
+        logger.warning("cannot post in %s (%s)", channel, error)
+        return error
+    return None
