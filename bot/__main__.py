@@ -86,6 +86,7 @@ async def run_check(settings: Settings) -> int:
     from bot.errors import TelnyxError
     from bot.startup import SlackRefused, SlackUnreachable, check_app_token, check_bot_token
     from bot.telnyx_client import TelnyxGateway
+    from formatting.telnyx_errors import hint, message
 
     failures = 0
     print("configuration: OK")
@@ -112,7 +113,7 @@ async def run_check(settings: Settings) -> int:
             print(f"telnyx GET /balance: OK ({fresh.value.currency} account)")
         except TelnyxError as err:
             failures += 1
-            print(f"telnyx GET /balance: FAILED: {err.user_message} {err.hint}")
+            print(f"telnyx GET /balance: FAILED: {message(err)} {hint(err)}")
         finally:
             await gateway.aclose()
     else:

@@ -28,6 +28,7 @@ from bot.alerts.book import Acted, Alert, Note, State
 from bot.alerts.evaluate import Severity, Suggestion
 from bot.alerts.rules import RENOTIFY_CHOICES, TOPUP_KINDS, Kind, Problem, Reason, Rule
 from bot.scheduler import TickReport
+from formatting import telnyx_errors
 from formatting.diagnosis import cause_label
 from formatting.layout import BLOCK_BUDGET, button, context, fallback, header, section
 from formatting.money import money
@@ -502,9 +503,7 @@ def check_blocks(report: TickReport) -> list[Block]:
     for result in report.rules[: BLOCK_BUDGET - 2]:
         t, rule = result.tally, result.rule
         if result.skipped is not None:
-            outcome = (
-                f":warning: not checked: Telnyx could not be read ({escape(result.skipped.user_message)})"
-            )
+            outcome = f":warning: not checked: Telnyx could not be read ({escape(telnyx_errors.message(result.skipped))})"
         else:
             parts = [
                 f"{n} {label}"

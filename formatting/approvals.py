@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.approvals import LIMITS, Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
 from formatting.money import money
+from formatting.telnyx_errors import topup_failure
 from formatting.text import plain_date
 
 APPROVE_OWN = "You requested this top-up, so someone else in finance must approve it (four eyes)."
@@ -75,13 +76,13 @@ def status_text(request: TopupRequest) -> str:
             )
         case TopupState.FAILED:
             return (
-                f"Approved by {by}, but Telnyx did not take the payment: {request.error} Nothing was "
+                f"Approved by {by}, but Telnyx did not take the payment: {topup_failure(request)} Nothing was "
                 "charged. A new request is needed."
             )
         case TopupState.OUTCOME_UNKNOWN:
             return (
                 f"Approved by {by}; the payment of {amount} may or may not have been charged "
-                f"(outcome unknown: {request.error}) Do not pay again: finance must check the payment "
+                f"(outcome unknown: {topup_failure(request)}) Do not pay again: finance must check the payment "
                 "history in the Telnyx portal, then close it with Paid or Not charged on the card."
             )
         case TopupState.DENIED:

@@ -15,6 +15,7 @@ from bot.audit_trail import DENIED, AuditRecord
 from formatting.approvals import refusal_text
 from formatting.layout import BLOCK_BUDGET, context, fallback, header, pack_lines, section
 from formatting.money import money
+from formatting.telnyx_errors import stored_failure
 from formatting.text import compact, date_label, escape, showing, slack_date
 
 RESULT_MARK = {
@@ -43,6 +44,8 @@ def _value(field: str, value: Any) -> str:
         return NOTHING
     if isinstance(value, bool):
         return "on" if value else "off"
+    if field == "failure" and isinstance(value, dict):  # a payment's failure, stored as data
+        return escape(compact(stored_failure(value, None) or "", 300))
     if _is_money(field) and isinstance(value, str | int) and _AMOUNT.fullmatch(str(value)):
         try:
             return money(Decimal(str(value)))

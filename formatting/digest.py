@@ -12,7 +12,9 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.digests import Cadence, Digest, Part, Problem, Reason, Schedule, Section, Subscription
 from bot.digests.content import Account, Drivers, Invoices, Spend, Unread, Waiting, Webhooks
+from bot.errors import error_from_data
 from bot.runway import Basis
+from formatting import telnyx_errors
 from formatting.diagnosis import cause_label
 from formatting.layout import context, fallback, fields_section, header, pack_lines, section
 from formatting.money import money
@@ -28,7 +30,7 @@ from formatting.text import (
 )
 
 T = TypeVar("T")
-NOT_READ = Unread(message="It was not read.", hint="")  # a digest always says why; this is never shown
+NOT_READ = Unread()  # a digest always says why; this is never shown
 MAX_ENDPOINTS = 10
 MAX_INVOICES = 5
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -271,10 +273,21 @@ def digest_blocks(digest: Digest, *, preview: bool = False) -> list[Block]:
     return blocks
 
 
+def _unread_words(unread: Unread) -> tuple[str, str]:
+    """What went wrong and what to do: from the data, or the words an older bot queued."""
+    if unread.error is not None:
+        err = error_from_data(unread.error)
+        return telnyx_errors.message(err), telnyx_errors.hint(err)
+    if unread.database:
+        return "The bot's database could not be read.", "An admin can check the bot's logs."
+    return unread.message or "It was not read.", unread.hint
+
+
 def _unread_text(name: Section, unread: Unread) -> str:
+    said, what_to_do = _unread_words(unread)
     return (
-        f"*{TITLES[name]}*\n:warning: Could not be read this time: {escape_truncated(unread.message, 400)} "
-        f"{escape_truncated(unread.hint, 300)}"
+        f"*{TITLES[name]}*\n:warning: Could not be read this time: {escape_truncated(said, 400)} "
+        f"{escape_truncated(what_to_do, 300)}"
     )
 
 

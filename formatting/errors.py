@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 from slack_sdk.models.blocks import Block
 
-from bot.errors import FieldProblem, TelnyxError, TelnyxInvalidInput, TelnyxRateLimited
+from bot.errors import FieldProblem, TelnyxError, TelnyxInvalidInput
 from formatting.layout import context, fallback, pack_lines, section
+from formatting.telnyx_errors import hint, message, problem_detail, problem_title
 from formatting.text import escape, escape_truncated, inline_code, showing
 
 MAX_PROBLEMS = 20
@@ -15,25 +14,17 @@ MAX_PROBLEMS = 20
 
 def _problem_line(problem: FieldProblem) -> str:
     where = f"{inline_code(problem.field, 80)}: " if problem.field else ""
-    text = escape_truncated(problem.title, 200, single_line=True)
-    if problem.detail and problem.detail != problem.title:
-        text += " — " + escape_truncated(problem.detail, 400, single_line=True)
+    title, detail = problem_title(problem), problem_detail(problem)
+    text = escape_truncated(title, 200, single_line=True)
+    if detail and detail != title:
+        text += " — " + escape_truncated(detail, 400, single_line=True)
     return f"• {where}{text}"
-
-
-def _hint(err: TelnyxError) -> str:
-    hint = err.hint
-    if isinstance(err, TelnyxRateLimited) and err.retry_after and math.isfinite(err.retry_after):
-        hint = f"Wait {max(1, math.ceil(err.retry_after)):,} s and try again."
-    return hint
 
 
 def error_blocks(err: TelnyxError) -> list[Block]:
     """The error's message and hint; for invalid input, each field problem Telnyx reported."""
     blocks: list[Block] = [
-        section(
-            f":warning: *{escape_truncated(err.user_message, 500)}*\n{escape_truncated(_hint(err), 1000)}"
-        )
+        section(f":warning: *{escape_truncated(message(err), 500)}*\n{escape_truncated(hint(err), 1000)}")
     ]
     problems = err.problems if isinstance(err, TelnyxInvalidInput) else []
     if problems:
@@ -49,4 +40,4 @@ def error_blocks(err: TelnyxError) -> list[Block]:
 
 def error_text(err: TelnyxError) -> str:
     """Plain fallback for error_blocks."""
-    return fallback(escape(f"{err.user_message} {_hint(err)}"))
+    return fallback(escape(f"{message(err)} {hint(err)}"))

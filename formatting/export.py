@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import Block
 from bot.errors import TelnyxError
 from formatting.layout import context, fallback, section
 from formatting.share import shared_by_context
+from formatting.telnyx_errors import hint, message
 from formatting.text import escape, escape_truncated, inline_code, plural
 
 BAR_WIDTH = 20
@@ -77,8 +78,8 @@ def export_failed_blocks(
     """The export stopped on a Telnyx error: what happened and what to do."""
     return [
         section(
-            f":x: *Export{_what(title)} failed:* {escape_truncated(err.user_message, 1000)}\n"
-            f"{escape_truncated(err.hint, 1000)}"
+            f":x: *Export{_what(title)} failed:* {escape_truncated(message(err), 1000)}\n"
+            f"{escape_truncated(hint(err), 1000)}"
         ),
         context("Nothing was uploaded; run the export again once the problem is fixed."),
         *_credit(user_id),

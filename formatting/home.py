@@ -20,6 +20,7 @@ from bot.alerts.rules import Rule
 from bot.approvals import TopupRequest
 from bot.digests.book import Subscription
 from bot.home import Account, HomeContent, Listed, NoRole
+from formatting import telnyx_errors
 from formatting.access import whoami_blocks
 from formatting.alerts import KIND_LABELS, alert_actions, alert_summary, threshold_label
 from formatting.balance import is_low
@@ -106,7 +107,7 @@ def home_blocks(content: HomeContent, approvals_channel: str | None) -> list[Blo
 def account_blocks(account: Account, content: HomeContent, *, may_request: bool) -> list[Block]:
     """Balance and available credit, the runway with its sparkline, a low-credit warning, Request top-up."""
     if account.balance is None:
-        problem = account.error.user_message if account.error is not None else "no answer"
+        problem = telnyx_errors.message(account.error) if account.error is not None else "no answer"
         return [section(f":warning: *The balance could not be read just now:* {escape(problem)}")]
     balance, cur = account.balance, account.balance.currency
     blocks: list[Block] = [
@@ -219,7 +220,7 @@ def unknown_blocks(unknown: Listed[TopupRequest], viewer: str, channel: str | No
         when = f" {slack_date(r.decided_at)}" if r.decided_at else ""
         text = (
             f"*{money(r.amount, r.currency)}* for <@{r.requester}>, approved by {by}{when}: "
-            f"{escape_truncated(r.error or 'no answer was stored', 300)} · request `{r.id}`"
+            f"{escape_truncated(telnyx_errors.topup_failure(r) or 'no answer was stored', 300)} · request `{r.id}`"
         )
         if r.requester == viewer:
             blocks.append(section(text + "\n_Your own request: another approver closes it._"))

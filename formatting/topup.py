@@ -20,6 +20,7 @@ from bot.approvals.evidence import Evidence
 from bot.models import Balance
 from formatting.layout import actions, button, context, fields_section, header, section
 from formatting.money import money
+from formatting.telnyx_errors import topup_failure
 from formatting.text import escape, slack_date
 
 STATE_LINE = {
@@ -60,7 +61,7 @@ def _resolution_lines(r: TopupRequest, by: str, at: str) -> list[str]:
     when = slack_date(r.resolved_at) if r.resolved_at else ""
     verdict = "it was paid" if r.resolution is Resolution.PAID else "nothing was charged"
     lines = [
-        f"Approved by {by} {at}; the payment's outcome was unknown ({escape(r.error or 'no answer')}).",
+        f"Approved by {by} {at}; the payment's outcome was unknown ({escape(topup_failure(r) or 'no answer')}).",
         f"{who} checked and confirmed {verdict} {when}: {escape(r.resolution_note or '')}",
     ]
     if r.resolution is Resolution.NOT_CHARGED:
@@ -83,13 +84,13 @@ def _decision_lines(r: TopupRequest) -> list[str]:
         return lines
     if r.state == TopupState.FAILED:
         return [
-            f"Approved by {by} {at}, but Telnyx did not take the payment: {escape(r.error or 'unknown error')}",
+            f"Approved by {by} {at}, but Telnyx did not take the payment: {escape(topup_failure(r) or 'unknown error')}",
             "Nothing was charged. A new request is needed to try again.",
         ]
     if r.state == TopupState.OUTCOME_UNKNOWN:
         lines = [
             f"Approved by {by} {at}. *Outcome unknown: {_amount(r)} may or may not have been charged.* "
-            f"{escape(r.error or '')}",
+            f"{escape(topup_failure(r) or '')}",
             "*Finance: check the payment history and balance in the Telnyx portal*, then close this with "
             "*Paid* or *Not charged*. The bot never retries a payment; do not pay again before checking. "
             "Until it is closed, the amount counts against the daily limit.",

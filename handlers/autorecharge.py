@@ -27,6 +27,7 @@ from formatting.autorecharge import (
     unchanged_blocks,
     unchanged_text,
 )
+from formatting.telnyx_errors import message
 from handlers.access import check, require
 from handlers.replies import SHARED_BY, TRIGGER, answer, answer_error, services, slack, usage_error, user
 from handlers.subcommand import Subcommand
@@ -142,7 +143,7 @@ async def handle_submit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltC
         after = await services(context).telnyx.update_auto_recharge_prefs(change)
     except TelnyxError as err:
         await audit.record(
-            user(context), "autorecharge.change", "autorecharge", None, wanted, "failed", err.user_message
+            user(context), "autorecharge.change", "autorecharge", None, wanted, "failed", message(err)
         )
         await answer_error(context, err)
         return

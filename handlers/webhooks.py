@@ -169,10 +169,8 @@ async def handle_shortcut(ack: AsyncAck, body: dict[str, Any], context: AsyncBol
         try:
             await show(context, item_id)
         except TelnyxNotFound as err:
-            err.user_message = (
-                f"No {'webhook delivery' if kind == 'webhook' else 'invoice'} has the id {item_id}."
-            )
-            await answer_error(context, err)
+            subject = "webhook delivery" if kind == "webhook" else "invoice"
+            await answer_error(context, TelnyxNotFound(subject=subject, status=err.status, item_id=item_id))
     if len(shown) < len(found):
         rest = ", ".join(found[len(shown) :])
         note = (

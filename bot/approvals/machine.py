@@ -67,7 +67,7 @@ from bot.approvals.model import (
 )
 from bot.approvals.model import TopupState as S
 from bot.audit_trail import SYSTEM, AuditTrail
-from bot.errors import PaymentNotCharged, TelnyxError
+from bot.errors import Doubt, PaymentNotCharged, PaymentOutcomeUnknown, TelnyxError
 from bot.models import Balance, PaymentResult
 from bot.outbox import Outbox
 from bot.store import Store, TopupRow, serialize, utcnow
@@ -81,7 +81,8 @@ FINISH_BUDGET = 10.0  # seconds to keep trying to store a payment's result while
 # margin was left by a stopped bot. Should a slow instance still be storing its result, its CAS fails and
 # the late answer is kept as evidence: the margin trades only a needless "unknown" for speed, never money.
 RECONCILE_MARGIN = timedelta(seconds=5)
-STOPPED = "the bot stopped while the payment was being sent."
+STOPPED = "the bot stopped while the payment was being sent."  # the history's note
+STOPPED_DATA = PaymentOutcomeUnknown(Doubt.STOPPED).to_data()
 
 
 class Pay(Protocol):
@@ -296,7 +297,7 @@ class Approvals:
                 state = await self._ledger.state(tx.session, request_id)
                 if state not in (S.EXECUTING, S.APPROVED):
                     continue  # finished, or another instance got there first
-                values = {"error": f"No answer was stored: {STOPPED}"}
+                values = {"failure": STOPPED_DATA}
                 if await self._ledger.cas(
                     tx,
                     request_id,
@@ -379,19 +380,19 @@ class Approvals:
         try:
             result = await pay(current.amount, idempotency_key=current.id)
         except PaymentNotCharged as exc:  # proof: never sent, or refused outright
-            state, values = S.FAILED, {"error": exc.user_message}
+            state, values = S.FAILED, {"failure": exc.to_data()}
         except asyncio.CancelledError:
             # stopped mid-payment: it may have gone out, so record that before giving up
-            stopped = {"error": f"No answer was stored: {STOPPED}"}
+            stopped = {"failure": STOPPED_DATA}
             self._paid(S.OUTCOME_UNKNOWN)
             await asyncio.shield(self._finish(current.id, approver, S.OUTCOME_UNKNOWN, stopped))
             raise
         except TelnyxError as exc:  # PaymentOutcomeUnknown, or anything else: no proof, so doubt
-            state, values = S.OUTCOME_UNKNOWN, {"error": exc.user_message}
+            state, values = S.OUTCOME_UNKNOWN, {"failure": _doubtful(exc).to_data()}
         except Exception as exc:
             logger.exception("top-up %s: unexpected error while sending the payment", current.id)
-            error = f"Unexpected error while sending ({type(exc).__name__}): the payment may have gone out."
-            state, values = S.OUTCOME_UNKNOWN, {"error": error}
+            crashed = PaymentOutcomeUnknown(Doubt.CRASHED, error_type=type(exc).__name__)
+            state, values = S.OUTCOME_UNKNOWN, {"failure": crashed.to_data()}
         else:
             state = S.SUCCEEDED
             values = {
@@ -486,3 +487,12 @@ class Approvals:
         if moved:
             await self._ledger.effects(tx, request_id, dm=True)
         return moved
+
+
+def _doubtful(exc: TelnyxError) -> PaymentOutcomeUnknown:
+    """The payment's doubt: the gateway's own, or (any other Telnyx error mid-send) no answer came back."""
+    if isinstance(exc, PaymentOutcomeUnknown):
+        return exc
+    if exc.status is not None:
+        return PaymentOutcomeUnknown(Doubt.HTTP_STATUS, status=exc.status)
+    return PaymentOutcomeUnknown(Doubt.NO_ANSWER)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -74,6 +74,9 @@ class TopupRequest:
     deny_reason: str | None = None
     transaction_id: str | None = None
     processor_status: str | None = None
+    # why the payment failed or is in doubt: data (bot.errors, to_data) since schema 3; before, a sentence
+    # in `error`. formatting/telnyx_errors.stored_failure words either.
+    failure: dict[str, Any] | None = field(default=None, hash=False)
     error: str | None = None
     new_balance: Decimal | None = None
     channel: str | None = None
@@ -100,6 +103,7 @@ class TopupRequest:
             deny_reason=row.deny_reason,
             transaction_id=row.transaction_id,
             processor_status=row.processor_status,
+            failure=row.failure,
             error=row.error,
             new_balance=row.new_balance,
             channel=row.channel,
@@ -124,6 +128,8 @@ class TopupRequest:
                 out[name] = None
             elif isinstance(value, datetime):
                 out[name] = value.isoformat()
+            elif isinstance(value, dict):
+                out[name] = json.dumps(value, sort_keys=True)
             else:
                 out[name] = str(value)
         return out
@@ -142,6 +148,8 @@ class TopupRequest:
                 values[f.name] = datetime.fromisoformat(raw)
             elif f.name == "state":
                 values[f.name] = TopupState(raw)
+            elif f.name == "failure":
+                values[f.name] = json.loads(raw)
             elif f.name == "resolution":
                 values[f.name] = Resolution(raw)
             else:

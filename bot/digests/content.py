@@ -56,10 +56,13 @@ class _Part(BaseModel):
 
 
 class Unread(_Part):
-    """Why a section could not be read: words for the reader and what to do."""
+    """Why a section could not be read, as data: the Telnyx error (`TelnyxError.to_data`), or the bot's
+    database. `message`/`hint` are the words a digest queued by a bot before this one carries."""
 
-    message: str
-    hint: str
+    error: dict[str, Any] | None = None
+    database: bool = False
+    message: str = ""
+    hint: str = ""
 
 
 class Account(_Part):
@@ -179,12 +182,10 @@ async def gather(svc: Services, period: Period, *, now: datetime, late: bool = F
             return await read()
         except TelnyxError as err:
             logger.warning("digest section %s not read: %s", section.value, type(err).__name__)
-            unread[section] = Unread(message=err.user_message, hint=err.hint)
+            unread[section] = Unread(error=err.to_data())
         except SQLAlchemyError:
             logger.exception("digest section %s: the bot's database failed", section.value)
-            unread[section] = Unread(
-                message="The bot's database could not be read.", hint="An admin can check the bot's logs."
-            )
+            unread[section] = Unread(database=True)
         return None
 
     account, spend, drivers, webhooks, waiting, invoices = await asyncio.gather(

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.store.tables import LOCK_NAMES, Base, LockRow, SchemaVersionRow
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # version reached -> SQL statements that bring the previous version up to it (additive only; new tables
 # come from create_all). The type names are ones both SQLite and PostgreSQL accept.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -46,6 +46,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE topup_requests ADD COLUMN resolved_at TIMESTAMP WITH TIME ZONE",
         "ALTER TABLE topup_requests ADD COLUMN resolution_note TEXT",
     ),
+    # a payment's failure stored as data, worded when shown; older rows keep their sentence in `error`
+    3: ("ALTER TABLE topup_requests ADD COLUMN failure JSON",),
 }
 SQLITE_BUSY_TIMEOUT = 30.0
 _PG_SCHEMA_LOCK = 7_342_001  # arbitrary, constant advisory lock key for schema creation

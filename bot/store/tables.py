@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -84,6 +84,9 @@ class TopupRow(Base):
     deny_reason: Mapped[str | None] = mapped_column(Text)
     transaction_id: Mapped[str | None] = mapped_column(String(128))
     processor_status: Mapped[str | None] = mapped_column(String(64))
+    # why the payment failed or its outcome is unknown, as data (bot.errors.TelnyxError.to_data); rows
+    # written before schema 3 have the sentence in `error` instead
+    failure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     new_balance: Mapped[Decimal | None] = mapped_column(Money)
     channel: Mapped[str | None] = mapped_column(String(32))

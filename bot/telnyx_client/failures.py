@@ -1,7 +1,7 @@
 """httpx failures and HTTP statuses -> project errors, the read retry policy, what a failed payment proves.
 
-Messages are for a Slack user: they name what failed and carry Telnyx's `errors[]` title/detail, never
-a raw body, a header or the API key.
+The errors are data (bot/errors.py): what failed, about what, Telnyx's `errors[]` title/detail, never a
+raw body, a header or the API key. formatting/telnyx_errors.py words them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import logging
 import httpx
 
 from bot.errors import (
+    Check,
+    Doubt,
     FieldProblem,
+    Kind,
     PaymentNotCharged,
     PaymentOutcomeUnknown,
     TelnyxAuthError,
@@ -50,14 +53,15 @@ REQUEST_FAILURES = (httpx.HTTPError, httpx.InvalidURL)
 Failure = httpx.Response | httpx.HTTPError | httpx.InvalidURL
 
 
-def invalid(message: str, field: str | None, detail: str = "") -> TelnyxInvalidInput:
+def invalid(check: Check, field: str | None, **facts: object) -> TelnyxInvalidInput:
     """An input problem found before calling Telnyx, shaped like one Telnyx would report."""
-    return TelnyxInvalidInput(message, problems=[FieldProblem(title=message, detail=detail, field=field)])
+    said = {name: str(value) for name, value in facts.items()}
+    return TelnyxInvalidInput(problems=[FieldProblem(field=field, check=check, facts=said)])
 
 
 def unreadable(what: str) -> TelnyxError:
     """Telnyx answered, but not in the documented shape."""
-    return TelnyxError(f"Telnyx sent an answer about the {what} that the bot could not read.")
+    return TelnyxError(Kind.UNREADABLE, subject=what)
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -96,10 +100,10 @@ def map_error(failure: Failure, what: str) -> TelnyxError:
     """Turn a failed request into the project error a user can act on; log it without secrets."""
     if isinstance(failure, httpx.TimeoutException):
         logger.warning("Telnyx %s: no answer within the timeout (%s)", what, type(failure).__name__)
-        return TelnyxNetworkError(f"Telnyx did not answer in time about the {what}.")
+        return TelnyxNetworkError(Kind.TIMEOUT, subject=what)
     if not isinstance(failure, httpx.Response):
         logger.warning("Telnyx %s: connection failed (%s)", what, type(failure).__name__)
-        return TelnyxNetworkError()
+        return TelnyxNetworkError(subject=what)
     status = failure.status_code
     said = problems(failure.content)
     logger.warning("Telnyx %s: HTTP %s %s", what, status, [p.code for p in said])
@@ -108,16 +112,16 @@ def map_error(failure: Failure, what: str) -> TelnyxError:
     if status == 403:
         return TelnyxPermissionDenied(status=status)
     if status == 404:
-        return TelnyxNotFound(f"Telnyx has no such {what}.", status=status)
+        return TelnyxNotFound(subject=what, status=status)
     if status in (400, 422):
         return TelnyxInvalidInput(
-            status=status, problems=said or [FieldProblem(title="Telnyx refused the request")]
+            subject=what, status=status, problems=said or [FieldProblem(check=Check.TELNYX_REFUSED)]
         )
     if status == 429:
         return TelnyxRateLimited(retry_after=retry_after(failure))
     if status >= 500:
         return TelnyxUnavailable(status=status)
-    return TelnyxError(f"Telnyx answered the {what} request with an unexpected HTTP {status}.", status=status)
+    return TelnyxError(Kind.UNEXPECTED_STATUS, subject=what, status=status)
 
 
 def map_payment_error(failure: Failure) -> PaymentNotCharged | PaymentOutcomeUnknown:
@@ -125,20 +129,15 @@ def map_payment_error(failure: Failure) -> PaymentNotCharged | PaymentOutcomeUnk
     if isinstance(failure, NOT_SENT):
         cause = type(failure).__name__
         logger.warning("Telnyx payment: not sent, the connection failed before sending (%s)", cause)
-        return PaymentNotCharged(TelnyxNetworkError("The bot could not connect to Telnyx."), sent=False)
+        return PaymentNotCharged(TelnyxNetworkError(Kind.NOT_CONNECTED, subject="payment"), sent=False)
     if isinstance(failure, httpx.TimeoutException):  # ReadTimeout, WriteTimeout: the request went out
         logger.error("Telnyx payment: sent, no answer in time (%s): outcome unknown", type(failure).__name__)
-        return PaymentOutcomeUnknown(
-            "The payment was sent to Telnyx, but no answer came in time", reason="timeout"
-        )
+        return PaymentOutcomeUnknown(Doubt.TIMEOUT)
     if isinstance(failure, httpx.TransportError):  # RemoteProtocolError, ReadError, WriteError...
         logger.error(
             "Telnyx payment: sent, the connection broke (%s): outcome unknown", type(failure).__name__
         )
-        return PaymentOutcomeUnknown(
-            "The payment was sent to Telnyx, but the connection broke before the answer came",
-            reason="dropped",
-        )
+        return PaymentOutcomeUnknown(Doubt.DROPPED)
     if not isinstance(failure, httpx.Response):
         logger.error("Telnyx payment: unexpected %s while sending: outcome unknown", type(failure).__name__)
         return payment_crashed()
@@ -147,36 +146,24 @@ def map_payment_error(failure: Failure) -> PaymentNotCharged | PaymentOutcomeUnk
         return PaymentNotCharged(map_error(failure, "payment"), sent=True)
     codes = [p.code for p in problems(failure.content)]
     logger.error("Telnyx payment: HTTP %s %s: outcome unknown", status, codes)
-    if 300 <= status < 400:
-        why = f"Telnyx answered the payment with a redirect (HTTP {status}), which the bot never follows"
-    else:
-        why = f"Telnyx answered the payment with HTTP {status}, which does not say whether it went through"
-    return PaymentOutcomeUnknown(why, reason=f"http_{status}", status=status)
+    doubt = Doubt.REDIRECT if 300 <= status < 400 else Doubt.HTTP_STATUS
+    return PaymentOutcomeUnknown(doubt, status=status)
 
 
 def unreadable_payment(status: int | None = None) -> PaymentOutcomeUnknown:
     """A 2xx whose body is not the documented answer."""
-    shown = f" (HTTP {status})" if status is not None else ""
-    return PaymentOutcomeUnknown(
-        f"Telnyx answered the payment{shown}, but the bot could not read the answer",
-        reason="unreadable",
-        status=status,
-    )
+    return PaymentOutcomeUnknown(Doubt.UNREADABLE, status=status)
 
 
 def payment_past_deadline(seconds: float) -> PaymentOutcomeUnknown:
     """The whole send took longer than the gateway's timeout (httpx's timeouts are per phase)."""
     logger.error("Telnyx payment: no complete answer within %.1f s: outcome unknown", seconds)
-    return PaymentOutcomeUnknown(
-        f"The payment was sent to Telnyx, but no complete answer came within {seconds:g} s", reason="timeout"
-    )
+    return PaymentOutcomeUnknown(Doubt.DEADLINE, seconds=seconds)
 
 
 def payment_crashed() -> PaymentOutcomeUnknown:
     """An error nobody planned for while the payment was in flight (the caller logs it): it may have left."""
-    return PaymentOutcomeUnknown(
-        "An unexpected error happened while the payment was being sent to Telnyx", reason="unexpected"
-    )
+    return PaymentOutcomeUnknown(Doubt.UNEXPECTED)
 
 
 def log_orphaned_payment(sending: asyncio.Future[PaymentResult]) -> None:

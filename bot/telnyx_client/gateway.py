@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from bot.cache import Fresh
+from bot.errors import Check
 from bot.models import (
     AuditEventPage,
     AutoRechargeChange,
@@ -119,7 +120,7 @@ class TelnyxGateway(TelnyxTransport):
             for name, value in change.model_dump(exclude_none=True).items()
         }
         if not body:
-            raise invalid("Nothing to change: give at least one setting.", None)
+            raise invalid(Check.NOTHING_TO_CHANGE, None)
         what = "auto-recharge settings"
         try:
             response = await self._request("PATCH", AUTO_RECHARGE_PATH, json=body)
@@ -308,7 +309,7 @@ class TelnyxGateway(TelnyxTransport):
         """One page of the account's audit log, newest first by default."""
         q.check_page(page, size, 250)
         if sort not in ("asc", "desc"):
-            raise invalid("Sort must be asc or desc.", "sort")
+            raise invalid(Check.SORT, "sort")
         window = {
             k: q.iso(v)
             for k, v in (("created_after", created_after), ("created_before", created_before))

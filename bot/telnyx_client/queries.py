@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.errors import Check
 from bot.models import WEBHOOK_STATUSES
 from bot.money import CENT
 from bot.telnyx_client.failures import invalid
@@ -50,41 +51,34 @@ def require_uuid(value: str, what: str) -> str:
     """The id, stripped; anything but a UUID never reaches a URL path."""
     value = value.strip()
     if not is_uuid(value):
-        raise invalid(
-            f"`{value[:80]}` is not a {what} id.", "id", f"A {what} id looks like 48eff763-ea80-4345-..."
-        )
+        raise invalid(Check.NOT_AN_ID, "id", value=value[:80], what=what)
     return value
 
 
 def check_page(page: int, size: int, max_size: int) -> None:
     """Page number >= 1 and 1 <= size <= the operation's maximum."""
     if page < 1:
-        raise invalid("The page number must be 1 or more.", "page[number]")
+        raise invalid(Check.PAGE_NUMBER, "page[number]")
     if not 1 <= size <= max_size:
-        raise invalid(f"The page size must be between 1 and {max_size}.", "page[size]")
+        raise invalid(Check.PAGE_SIZE, "page[size]", maximum=max_size)
 
 
 def check_span(start: date, end: date) -> None:
     """A report range: end after start (end is exclusive), at most 31 days."""
     if end <= start:
-        raise invalid("The end date must be after the start date.", "end_date")
+        raise invalid(Check.END_BEFORE_START_DATE, "end_date")
     if (end - start).days > MAX_REPORT_DAYS:
-        raise invalid(
-            f"Telnyx reports at most {MAX_REPORT_DAYS} days at once: pick a shorter range.", "end_date"
-        )
+        raise invalid(Check.SPAN_TOO_LONG, "end_date", days=MAX_REPORT_DAYS)
 
 
 def amount_text(amount: Decimal, field: str, *, allow_zero: bool) -> str:
     """A money amount as Telnyx wants it, dollars and cents ("120.00"); sub-cent or negative is refused."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise invalid("The amount must be a number like 120.00.", field)
+        raise invalid(Check.AMOUNT_NOT_A_NUMBER, field)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise invalid(
-            "The amount must be more than zero." if not allow_zero else "The amount cannot be negative.",
-            field,
-        )
+        raise invalid(Check.AMOUNT_NEGATIVE if allow_zero else Check.AMOUNT_NOT_POSITIVE, field)
     if amount != amount.quantize(CENT):
-        raise invalid("The amount cannot have fractions of a cent.", field)
+        raise invalid(Check.AMOUNT_SUB_CENT, field)
     return f"{amount.quantize(CENT):f}"
 
 
@@ -97,23 +91,15 @@ def detail_record_filter(
 ) -> dict[str, Any]:
     """The `filter` deepObject for GET /detail_records: record type, extra fields, date range or span."""
     if record_type not in RECORD_TYPES:
-        raise invalid(
-            f"`{record_type[:40]}` is not a record type.",
-            "filter[record_type]",
-            "One of: " + ", ".join(RECORD_TYPES),
-        )
+        raise invalid(Check.RECORD_TYPE, "filter[record_type]", value=record_type[:40])
     query: dict[str, Any] = {"record_type": record_type}
     if date_range is not None:
         if date_range not in DATE_RANGES and not _LAST_N_DAYS.match(date_range):
-            raise invalid(
-                f"`{date_range[:40]}` is not a date range.",
-                "filter[date_range]",
-                "One of: " + ", ".join(DATE_RANGES) + ", or last_N_days (e.g. last_7_days).",
-            )
+            raise invalid(Check.DATE_RANGE, "filter[date_range]", value=date_range[:40])
         query["date_range"] = date_range
     if start is not None or end is not None:
         if start is not None and end is not None and end <= start:
-            raise invalid("The end must be after the start.", "filter[created_at]")
+            raise invalid(Check.END_BEFORE_START, "filter[created_at]")
         field = "started_at" if record_type in _STARTED_AT_TYPES else "created_at"
         query[field] = {k: iso(v) for k, v in (("gte", start), ("lte", end)) if v is not None}
     plain: dict[str, str] = {}
@@ -121,7 +107,7 @@ def detail_record_filter(
     for key, value in (filters or {}).items():
         match = _FILTER_KEY.match(key)
         if match is None or match.group(1) in _RESERVED or match.group(1) in query:
-            raise invalid(f"`{key[:40]}` cannot be used as a filter here.", f"filter[{key[:40]}]")
+            raise invalid(Check.FILTER_KEY, f"filter[{key[:40]}]", value=key[:40])
         name, operator = match.groups()
         if operator:
             operators.setdefault(name, {})[operator] = str(value)
@@ -129,7 +115,7 @@ def detail_record_filter(
             plain[name] = str(value)
     clash = sorted(plain.keys() & operators.keys())
     if clash:  # filter[cld]=x and filter[cld][contains]=y cannot both go on the wire
-        raise invalid(f"`{clash[0]}` is filtered twice.", f"filter[{clash[0]}]")
+        raise invalid(Check.FILTERED_TWICE, f"filter[{clash[0]}]", value=clash[0])
     return query | plain | operators
 
 
@@ -143,9 +129,7 @@ def webhook_filter(
     query: dict[str, Any] = {}
     if status is not None:
         if status not in WEBHOOK_STATUSES:
-            raise invalid(
-                f"`{status[:40]}` is not a delivery status.", "filter[status][eq]", "delivered or failed"
-            )
+            raise invalid(Check.DELIVERY_STATUS, "filter[status][eq]", value=status[:40])
         query["status"] = {"eq": status}
     if event_type:
         query["event_type"] = event_type

@@ -51,7 +51,7 @@ class ApiError(_Wire):
         if field.startswith("/"):
             field = field.strip("/").replace("/", ".")  # "/amount" -> "amount"; "/" is the whole body
         return FieldProblem(
-            title=self.title or "Invalid value",
+            title=self.title,  # formatting says "Invalid value" when Telnyx gave no title
             detail=self.detail,
             field=field or None,
             code=self.code or None,

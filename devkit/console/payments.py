@@ -9,23 +9,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from bot.errors import PaymentNotCharged, TelnyxError
+from bot.errors import Kind, PaymentNotCharged, TelnyxError
 from bot.models import PaymentResult
 from bot.telnyx_client import TelnyxGateway
 
 Confirm = Callable[[Decimal], Awaitable[bool]]
 
 
-class _Declined(TelnyxError):
-    user_message = "It was declined at the console."
-
-
 class PaymentDeclined(PaymentNotCharged):
     """The person at the console said no: nothing was sent to Telnyx (proof nothing was charged)."""
 
     def __init__(self) -> None:
-        super().__init__(_Declined(), sent=False)
-        self.hint = "Nothing was charged. Request a new top-up to try again."
+        super().__init__(TelnyxError(Kind.DECLINED, subject="payment"), sent=False)
 
 
 class ConfirmingGateway(TelnyxGateway):

@@ -20,6 +20,7 @@ from bot.approvals import TopupState
 from bot.store import TopupRow
 from devkit.sandbox import Fault
 from devkit.slackfake.values import text_input
+from formatting.telnyx_errors import topup_failure
 from tests.app.harness import NOW, Bot, text_of
 from tests.app_money.helpers import (
     ADMIN,
@@ -183,7 +184,9 @@ async def test_a_request_a_crash_left_executing_becomes_unknown_once_across_inst
         await asyncio.gather(one.idle(), two.idle())
         final = await two.svc.approvals.get(request_id)
         assert final is not None and final.state is S.OUTCOME_UNKNOWN
-        assert final.error == "No answer was stored: the bot stopped while the payment was being sent."
+        assert (
+            topup_failure(final) == "No answer was stored: the bot stopped while the payment was being sent."
+        )
         moves = Counter(t.to_state for t in await one.svc.approvals.history(request_id))
         assert moves[S.OUTCOME_UNKNOWN] == 1
         assert "Payment outcome unknown" in text_of([posted]) and buttons(posted) == UNKNOWN_BUTTONS
@@ -376,7 +379,7 @@ async def test_a_payment_telnyx_took_but_answered_badly_is_outcome_unknown_never
         assert bot.sandbox.state.balance == start + Decimal("150.00")  # it WAS charged
         [payment] = fronts[0].payments  # sent exactly once, never retried
         assert payment.header("Idempotency-Key") == request.id
-        for told in (text_of([posted]), dm(bot, REQUESTER), request.error or ""):
+        for told in (text_of([posted]), dm(bot, REQUESTER), topup_failure(request) or ""):
             assert "nothing was charged" not in told.lower() and "nothing charged" not in told.lower()
         assert "may or may not have been charged" in text_of([posted])
         assert buttons(posted) == UNKNOWN_BUTTONS

@@ -10,6 +10,7 @@ import pytest
 
 from bot.approvals import Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
 from bot.audit_trail import AuditRecord
+from bot.errors import Doubt, PaymentOutcomeUnknown
 from formatting.approvals import APPROVE_OWN, CLOSE_OWN, outcome_text, refusal_text, status_text
 from formatting.audit_trail import audit_record_blocks, detail_text
 
@@ -110,3 +111,14 @@ def test_an_outcome_without_refusal_says_where_the_request_is() -> None:
         "Approved by <@U0FIN>; the outcome was unknown, and <@U0FIN2> confirmed it was paid: ok"
     )
     assert outcome_text(Outcome(PENDING, False)) == "Waiting for approval until 2025-03-04 09:00 UTC."
+
+
+def test_a_payment_failure_stored_as_data_reads_as_words_in_the_audit_channel() -> None:
+    failure = PaymentOutcomeUnknown(Doubt.HTTP_STATUS, status=502).to_data()
+    after = {"state": "outcome_unknown", "failure": failure}
+    record = AuditRecord(
+        8, T0, "U0FIN", "topup.outcome_unknown", "topup x", {"state": "executing"}, after, "ok", ""
+    )
+    text = audit_record_blocks(record)[0].text.text  # type: ignore[attr-defined]
+    assert "failure: — → Telnyx answered the payment with HTTP 502, which does not say" in text
+    assert '"doubt"' not in text and "http_status" not in text  # never the data itself

@@ -25,6 +25,7 @@ from bot.digests.content import (
     Waiting,
     Webhooks,
 )
+from bot.errors import TelnyxUnavailable
 from formatting.digest import TITLES, digest_blocks, digest_text, problem_words, subscriptions_blocks
 from formatting.layout import MAX_BLOCKS
 from formatting.share import sandbox_context
@@ -215,3 +216,21 @@ def test_a_system_without_time_zones_is_told_to_install_tzdata() -> None:
     problem, accepted, example = problem_words(Problem(Cadence.DAILY, Part.ZONE, Reason.NO_ZONES, "UTC"))
     assert "no time-zone database" in problem and "`tzdata`" in problem
     assert "IANA time zone name" in accepted and example.startswith("/telnyx digest daily 09:00")
+
+
+def test_an_unread_section_says_why_from_the_data_and_from_an_older_bots_words() -> None:
+    stored = Unread.model_validate_json(
+        Unread(error=TelnyxUnavailable(status=503).to_data()).model_dump_json()
+    )
+    now = valid(digest_blocks(base(unread={Section.ACCOUNT: stored})))
+    assert (
+        "Could not be read this time: Telnyx is unavailable at the moment. Try again in a few minutes" in now
+    )
+    older = Unread.model_validate(
+        {"message": "Telnyx was away.", "hint": "Later."}
+    )  # queued before the change
+    assert "Could not be read this time: Telnyx was away. Later." in valid(
+        digest_blocks(base(unread={Section.ACCOUNT: older}))
+    )
+    database = valid(digest_blocks(base(unread={Section.ACCOUNT: Unread(database=True)})))
+    assert "The bot's database could not be read." in database

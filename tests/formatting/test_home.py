@@ -33,6 +33,7 @@ from formatting.home import (
     digest_blocks,
     home_view,
 )
+from formatting.telnyx_errors import message
 from tests.formatting.checks import check_limits, check_safe
 from tests.formatting.factories import HOSTILE, T0, balance
 
@@ -186,7 +187,7 @@ def test_a_balance_that_could_not_be_read_is_said_and_the_rest_still_shown() -> 
     )
     view = home_view(content).to_dict()
     shown = texts(view)
-    assert "The balance could not be read just now" in shown and TelnyxUnavailable.user_message in shown
+    assert "The balance could not be read just now" in shown and message(TelnyxUnavailable()) in shown
     assert "waiting for approval:* 1" in shown
     assert [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
         ids.ACTION_TOPUP_APPROVE,

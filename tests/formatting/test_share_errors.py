@@ -97,7 +97,8 @@ def test_sandbox_mark() -> None:
         (TelnyxUnavailable(status=503), ("unavailable", "status.telnyx.com")),
         (TelnyxNetworkError(), ("could not reach Telnyx",)),
         (PaymentOutcomeUnknown(), ("may or may not", "Do not retry")),
-        (TelnyxError("Odd <!channel> thing"), ("Odd &lt;!channel&gt; thing",)),
+        (TelnyxNotFound(subject="invoice", item_id="Odd <!channel> thing"), ("Odd &lt;!channel&gt; thing",)),
+        (TelnyxError(), ("answered with an error", "Try again in a minute")),
     ],
 )
 def test_every_error_says_what_happened_and_what_to_do(err: TelnyxError, words: tuple[str, ...]) -> None:

@@ -15,6 +15,7 @@ from bot.errors import ConfigError, TelnyxInvalidInput
 from bot.models import AutoRechargeChange, Balance, DeliveryAttempt
 from bot.telnyx_client import DATE_RANGES, RECORD_TYPES, TelnyxGateway
 from devkit.sandbox import Sandbox
+from formatting import telnyx_errors as words
 
 from .conftest import KEY
 
@@ -211,7 +212,10 @@ async def test_bad_input_is_refused_before_anything_is_sent(
 ) -> None:
     with pytest.raises(TelnyxInvalidInput) as caught:
         await call(gateway)
-    assert caught.value.problems and caught.value.problems[0].title
+    (problem,) = caught.value.problems
+    said = words.problem_title(problem)  # the check is data; its words are formatting's
+    assert problem.check is not None and said and "?" not in said
+    assert words.message(caught.value) == said
     assert sandbox.requests == []
 
 

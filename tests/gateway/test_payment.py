@@ -26,6 +26,7 @@ from bot.errors import (
 )
 from bot.telnyx_client import TelnyxGateway
 from devkit.sandbox import Fault, Sandbox
+from formatting import telnyx_errors as words
 from tests.support.payment_front import Mode, PaymentFront
 
 from .conftest import KEY, eventually
@@ -40,11 +41,11 @@ def payment_requests(sb: Sandbox) -> list[str]:
 
 def assert_says_unknown(error: PaymentOutcomeUnknown) -> None:
     """What a person reads: it may have been charged, do not retry, where to look; never "not charged"."""
-    said = f"{error.user_message} {error.hint}"
+    said = f"{words.message(error)} {words.hint(error)}"
     assert "nothing was charged" not in said.lower() and "not sent" not in said.lower()
-    assert "may or may not have been charged" in error.user_message
-    assert "Do not retry" in error.user_message and "Telnyx portal" in error.user_message
-    assert "payment history" in error.user_message and "balance" in error.user_message
+    assert "may or may not have been charged" in words.message(error)
+    assert "Do not retry" in words.message(error) and "Telnyx portal" in words.message(error)
+    assert "payment history" in words.message(error) and "balance" in words.message(error)
 
 
 async def test_one_post_to_the_documented_url_with_the_key(sandbox: Sandbox, gateway: TelnyxGateway) -> None:
@@ -125,7 +126,7 @@ async def test_a_trickled_answer_is_cut_off_at_the_timeout(sandbox: Sandbox, fro
         with pytest.raises(PaymentOutcomeUnknown) as caught:
             await gw.create_payment(Decimal("7.00"), idempotency_key=IDEM)
         assert 0.45 <= time.monotonic() - started < 1.5  # the whole answer would take 2 s
-    assert caught.value.reason == "timeout" and "0.5 s" in caught.value.user_message
+    assert caught.value.reason == "timeout" and "0.5 s" in words.message(caught.value)
     assert len(front.payments) == 1
 
 
@@ -185,8 +186,8 @@ async def test_a_refused_connection_was_not_charged(closed_port_url: str) -> Non
         assert gw.telnyx_request_count == 1  # one attempt, not retried even though it never left
     error = caught.value
     assert not error.sent and isinstance(error.cause, TelnyxNetworkError)
-    assert error.user_message.startswith("The payment was not sent, so nothing was charged.")
-    assert "could not connect to Telnyx" in error.user_message
+    assert words.message(error).startswith("The payment was not sent, so nothing was charged.")
+    assert "could not connect to Telnyx" in words.message(error)
 
 
 @pytest.fixture
@@ -241,8 +242,8 @@ async def test_a_4xx_was_not_charged_and_is_not_retried(
         await gateway.create_payment(Decimal("120.00"), idempotency_key=IDEM)
     error = caught.value
     assert error.sent and type(error.cause) is cause and error.status == status
-    assert error.user_message.startswith("Telnyx refused the payment, so nothing was charged.")
-    assert error.hint == error.cause.hint
+    assert words.message(error).startswith("Telnyx refused the payment, so nothing was charged.")
+    assert words.hint(error) == words.hint(error.cause)
     assert payment_requests(sandbox) == [f"POST {PAY}"] and gateway.telnyx_request_count == 1
     assert sandbox.state.balance == before and sandbox.state.payments == []
 
@@ -255,7 +256,7 @@ async def test_a_rejected_key_was_not_charged(sandbox: Sandbox, caplog: pytest.L
         with pytest.raises(PaymentNotCharged) as caught:
             await gw.create_payment(Decimal("120.00"), idempotency_key=IDEM)
     assert isinstance(caught.value.cause, TelnyxAuthError) and caught.value.status == 401
-    assert "Telnyx rejected the bot's API key" in caught.value.user_message
+    assert "Telnyx rejected the bot's API key" in words.message(caught.value)
     assert sandbox.state.balance == before
     assert secret not in caplog.text and secret not in str(caught.value)
 
@@ -267,7 +268,7 @@ async def test_a_422_says_why_nothing_was_charged(sandbox: Sandbox, gateway: Tel
     assert isinstance(error.cause, TelnyxInvalidInput) and error.status == 422
     (problem,) = error.problems
     assert (problem.field, problem.code, problem.title) == ("amount", "10027", "Invalid amount format")
-    assert "Telnyx said: Invalid amount format: Amount must be a decimal string" in error.user_message
+    assert "Telnyx said: Invalid amount format: Amount must be a decimal string" in words.message(error)
     assert len(payment_requests(sandbox)) == 1 and sandbox.state.payments == []
 
 

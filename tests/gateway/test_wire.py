@@ -19,6 +19,7 @@ from bot.models import (
     WebhookDelivery,
 )
 from bot.telnyx_client.wire import load_json, problems
+from formatting import telnyx_errors as words
 
 
 def test_money_never_passes_through_a_float() -> None:
@@ -149,6 +150,7 @@ def test_an_error_body_becomes_problems_a_user_may_read() -> None:
         "amount",
         "Two decimals.",
     )
-    assert (parameter.title, parameter.field, parameter.code) == ("Invalid value", "filter[x]", None)
+    assert (parameter.title, parameter.field, parameter.code) == ("", "filter[x]", None)
+    assert words.problem_title(parameter) == "Invalid value"  # a problem Telnyx gave no title
     assert whole.field is None
     assert problems(b"<html>502 Bad Gateway</html>") == [] and problems(b'{"errors": "no"}') == []

@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import text
 
 from bot.access import AccessControl
-from bot.approvals import Approvals, TopupState
+from bot.approvals import Approvals, Outcome, TopupState
 from bot.audit_trail import AuditTrail
 from bot.store import SCHEMA_VERSION, Store, StoreError, TopupRow, make_engine
 from bot.store import database as store_module
+from formatting.approvals import outcome_text
+from formatting.telnyx_errors import topup_failure
 from tests.money.conftest import FINANCE, GROUP_REQUESTER, REQUESTER, Clock, Payments
 
 S = TopupState
@@ -179,3 +181,43 @@ async def test_a_version_1_database_gets_the_resolution_columns_and_keeps_its_re
         )
         await session.execute(text("SELECT count(*) FROM outbox"))  # the new tables exist too
         await session.execute(text("SELECT count(*) FROM seen_triggers"))
+
+
+LEGACY_SENTENCE = "Telnyx refused the payment, so nothing was charged. Telnyx said: Invalid amount."
+
+
+async def test_a_schema_2_database_keeps_its_stored_failure_sentences_after_the_upgrade(
+    store_factory: Callable[[], Store], access: AccessControl, clock: Clock, payments: Payments
+) -> None:
+    # A database as a bot before schema 3 left it: no `failure` column, the failure's words in `error`.
+    old = store_factory()
+    await old.start()
+    legacy = await Approvals(old, access, now=clock).request(REQUESTER, "40")
+    async with old.transaction() as session:
+        await session.execute(text("ALTER TABLE topup_requests DROP COLUMN failure"))
+        await session.execute(text("UPDATE schema_version SET version = 2"))
+        moved = await session.execute(
+            text("UPDATE topup_requests SET state = 'failed', error = :said WHERE id = :id"),
+            {"said": LEGACY_SENTENCE, "id": legacy.id},
+        )
+        assert moved.rowcount == 1  # type: ignore[attr-defined]
+    await old.aclose()
+
+    upgraded = store_factory()
+    assert await upgraded.start() == SCHEMA_VERSION == 3
+    approvals = Approvals(upgraded, access, now=clock)
+    kept = await approvals.get(legacy.id)
+    assert kept is not None and (kept.failure, kept.error) == (None, LEGACY_SENTENCE)
+    assert topup_failure(kept) == LEGACY_SENTENCE
+    assert LEGACY_SENTENCE in outcome_text(Outcome(kept, False))  # the card's words, as stored then
+
+    # A payment failing now is stored as data, and told in the same words as before schema 3.
+    fresh = await approvals.request(REQUESTER, "40")
+    failed = (await approvals.approve(fresh.id, FINANCE, payments.refused)).request
+    assert failed.state is S.FAILED and failed.error is None and failed.failure is not None
+    assert failed.failure["kind"] == "payment_not_charged" and failed.failure["sent"] is True
+    assert topup_failure(failed) == (
+        "Telnyx refused the payment, so nothing was charged. Telnyx refused the request as invalid."
+    )
+    restarted = await Approvals(store_factory(), access, now=clock).get(fresh.id)
+    assert restarted is not None and topup_failure(restarted) == topup_failure(failed)

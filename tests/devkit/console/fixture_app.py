@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.errors import TelnyxError
 from bot.services import Services
 from bot.telnyx_client import TelnyxGateway
+from formatting import telnyx_errors as words
 
 DIAGNOSE = "fixture_diagnose"
 
@@ -161,7 +162,7 @@ async def approve(ack: Any, body: dict[str, Any], context: Any, client: Any) -> 
         paid = await svc.telnyx.create_payment(Decimal(amount), idempotency_key="console-fixture")
         outcome = f"approved by <@{body['user']['id']}>, paid ({paid.id})"
     except TelnyxError as err:
-        outcome = f"not paid: {err.user_message}"
+        outcome = f"not paid: {words.message(err)}"
     await client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text=outcome,
                              blocks=[section(f"Top-up of *${amount}* {outcome}")])  # fmt: skip
     await client.chat_postMessage(
