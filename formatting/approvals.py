@@ -8,6 +8,7 @@ hold Slack mentions (`<@U..>`): the answer to a click, a modal's inline error, a
 from __future__ import annotations
 
 from bot.approvals import LIMITS, Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
+from formatting.access import reason_text
 from formatting.money import money
 from formatting.telnyx_errors import topup_failure
 from formatting.text import plain_date
@@ -19,7 +20,9 @@ CLOSE_OWN = "You requested this top-up, so someone else in finance must close it
 def refusal_text(refused: Refused) -> str:
     """Why the action was refused, with its numbers."""
     match refused.refusal:
-        case Refusal.NOT_ALLOWED | Refusal.INVALID_AMOUNT:
+        case Refusal.NOT_ALLOWED:
+            return reason_text(refused.decision) if refused.decision is not None else refused.said
+        case Refusal.INVALID_AMOUNT:
             return refused.said
         case Refusal.REASON_MISSING:
             return "Give a reason for denying the top-up: the requester sees it."

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.approvals import Refused
 from bot.audit_trail import DENIED, AuditRecord
+from formatting.access import denial_detail_text
 from formatting.approvals import refusal_text
 from formatting.layout import BLOCK_BUDGET, context, fallback, header, pack_lines, section
 from formatting.money import money
@@ -79,7 +80,10 @@ def _changes(before: Any, after: Any) -> list[str]:
 
 
 def detail_text(record: AuditRecord) -> str:
-    """The record's detail in words: a top-up refusal is stored as data (`Refused.note`), the rest as text."""
+    """The record's detail in words: a top-up refusal (`Refused.note`) and an access denial
+    (`Decision.note`) are stored as data; the rest, and records written before, as text."""
+    if record.result == DENIED:
+        return denial_detail_text(record.detail) or record.detail
     refused = Refused.from_note(record.detail) if record.result == "refused" else None
     return refusal_text(refused) if refused is not None else record.detail
 

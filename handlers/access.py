@@ -38,8 +38,8 @@ async def allowed(
     decision = await check(context, permission, fresh=fresh)
     if decision.allowed:
         return True
-    logger.info("denied %s to %s: %s", what, user(context), decision.rule)
-    await services(context).audit.record_denial(user(context), permission.value, what, decision.reason)
+    logger.info("denied %s to %s: %s", what, user(context), decision.verdict.value)
+    await services(context).audit.record_denial(user(context), permission.value, what, decision.note())
     await answer(context, denied_text(what, decision), denied_blocks(what, decision))
     return False
 

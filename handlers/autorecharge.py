@@ -15,6 +15,7 @@ from bot.errors import TelnyxError
 from bot.models import AutoRechargeChange
 from bot.money import InvalidAmount, parse_amount
 from bot.parsing import Parsed
+from formatting.access import reason_text
 from formatting.autorecharge import (
     PREFERENCES,
     change_blocks,
@@ -52,7 +53,7 @@ async def run_autorecharge(context: AsyncBoltContext, parsed: Parsed) -> None:
     mine = (
         context.get(SHARED_BY) is None
     )  # a shared answer shows no Edit and no note about one person's access
-    note = decision.reason if mine and not decision.allowed else None
+    note = reason_text(decision) if mine and not decision.allowed else None
     blocks = prefs_blocks(
         fresh.value,
         fetched_at=fresh.fetched_at,

@@ -85,8 +85,8 @@ async def balance_step(
         return
     decision = await svc.access.check(user, Permission.VIEW)
     if not decision.allowed:
-        logger.info("denied the balance step to %s: %s", user, decision.rule)
-        await svc.audit.record_denial(user, Permission.VIEW.value, VIEW, decision.reason)
+        logger.info("denied the balance step to %s: %s", user, decision.verdict.value)
+        await svc.audit.record_denial(user, Permission.VIEW.value, VIEW, decision.note())
         await fail(denied_step_text(VIEW, decision))
         return
     try:

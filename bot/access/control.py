@@ -9,29 +9,57 @@ Group membership comes from a resolver (`slack_group_members` calls `usergroups.
 an unknown outcome, saving auto-recharge) pass `fresh=True`: membership is looked up live, so someone
 just removed from the finance group cannot act on the cached answer. A failing lookup fails closed: the permission is
 denied with a reason saying membership could not be checked, unless another rule already allows it.
+
+A `Decision` is data: the `Verdict`, the role that granted it, the roles that would, the lookups that
+failed. formatting/access.py says it in words; `note()` keeps it in an audit record's detail.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.access.policy import EVERYONE, GROUP_ID, PERMISSION_TEXT, ROLE_PERMISSIONS, ROLES, Permission, Policy
+from bot.access.policy import EVERYONE, GROUP_ID, ROLE_PERMISSIONS, ROLES, Permission, Policy
 
 logger = logging.getLogger(__name__)
 
 GroupMembers = Callable[[str], Awaitable[set[str]]]
 
 
+class Lookup(StrEnum):
+    """Why a user group's members could not be listed."""
+
+    SLACK_ERROR = "slack_error"  # Slack answered an error: `detail` is its code ("missing_scope")
+    UNREACHABLE = "unreachable"  # Slack could not be reached: `detail` is the exception's type
+    FAILED = "failed"  # anything else: `detail` is the exception's type
+
+
 class GroupLookupError(Exception):
-    """A user group's members could not be listed; the message is safe to show."""
+    """A user group's members could not be listed: why (`Lookup`) and the code or exception type."""
+
+    def __init__(self, why: Lookup, detail: str) -> None:
+        super().__init__(f"{why.value}: {detail}")
+        self.why = why
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class LookupFailure:
+    """A group whose membership could not be checked while deciding."""
+
+    group: str
+    why: Lookup
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -41,23 +69,52 @@ class RoleMatch:
     role: str
     via: str
 
-    def describe(self) -> str:
-        """E.g. 'role finance via group S0FINANCE'."""
-        if self.via == EVERYONE:
-            return f'role {self.role} via "*" (everyone)'
-        if GROUP_ID.match(self.via):
-            return f"role {self.role} via group {self.via}"
-        return f"role {self.role} (listed as {self.via})"
+
+class Verdict(StrEnum):
+    """What decided a check."""
+
+    GRANTED = "granted"  # a role the user holds grants it: `match` says which, and through what entry
+    OPEN_VIEW = "open_view"  # no policy is configured: everyone may view
+    READ_ONLY = "read_only"  # no policy is configured: nobody may change anything
+    LOOKUP_FAILED = "lookup_failed"  # a group that might grant it could not be checked: refused to be safe
+    NO_ROLE = "no_role"  # no role the user holds grants it: `roles` are the ones that would
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The answer to one check: `rule` says what decided, `reason` is the sentence for the user."""
+    """The answer to one check, as data (formatting/access.py words it)."""
 
     allowed: bool
     permission: Permission
-    rule: str
-    reason: str
+    verdict: Verdict
+    match: RoleMatch | None = None  # GRANTED
+    roles: tuple[str, ...] = ()  # NO_ROLE, LOOKUP_FAILED: the roles that grant the permission
+    failures: tuple[LookupFailure, ...] = ()  # LOOKUP_FAILED
+
+    def note(self) -> str:
+        """JSON for an audit record's detail (`from_note` reads it back)."""
+        data: dict[str, Any] = {"decision": self.verdict.value, "permission": self.permission.value}
+        if self.match is not None:
+            data["match"] = [self.match.role, self.match.via]
+        if self.roles:
+            data["roles"] = list(self.roles)
+        if self.failures:
+            data["failures"] = [[f.group, f.why.value, f.detail] for f in self.failures]
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def from_note(cls, text: str) -> Decision | None:
+        """The decision an audit detail holds, or None when it holds something else (older records: words)."""
+        try:
+            data: dict[str, Any] = json.loads(text)
+            verdict = Verdict(data["decision"])
+            match = RoleMatch(*data["match"]) if "match" in data else None
+            failures = tuple(LookupFailure(g, Lookup(w), d) for g, w, d in data.get("failures", ()))
+            allowed = verdict in (Verdict.GRANTED, Verdict.OPEN_VIEW)
+            roles = tuple(str(r) for r in data.get("roles", ()))
+            return cls(allowed, Permission(data["permission"]), verdict, match, roles, failures)
+        except (ValueError, TypeError, KeyError):
+            return None
 
 
 class AccessControl:
@@ -81,42 +138,21 @@ class AccessControl:
     async def check(self, user_id: str, permission: Permission, *, fresh: bool = False) -> Decision:
         """Decide whether `user_id` holds `permission` right now (`fresh`: groups looked up live)."""
         permission = Permission(permission)
-        what = PERMISSION_TEXT[permission]
         if not self.policy.configured:
             if permission is Permission.VIEW:
-                return Decision(
-                    True, permission, "no policy configured: everyone may view", f"You may {what}."
-                )
-            return Decision(
-                False,
-                permission,
-                "no policy configured: changes are disabled",
-                f"You cannot {what}: no access policy is configured, so the bot is read-only. "
-                "An admin must set ACCESS_POLICY to a policy file (see access.example.toml).",
-            )
-        granting = [role for role in ROLES if permission in ROLE_PERMISSIONS[role]]
-        failed: dict[str, str] = {}
+                return Decision(True, permission, Verdict.OPEN_VIEW)
+            return Decision(False, permission, Verdict.READ_ONLY)
+        granting = tuple(role for role in ROLES if permission in ROLE_PERMISSIONS[role])
+        failed: dict[str, LookupFailure] = {}
         for role in granting:
             match = await self._holds(role, user_id, failed, fresh=fresh)
             if match is not None:
-                return Decision(True, permission, match.describe(), f"You may {what}.")
+                return Decision(True, permission, Verdict.GRANTED, match=match)
         if failed:
-            groups = ", ".join(failed)
             return Decision(
-                False,
-                permission,
-                f"group lookup failed: {groups}",
-                f"You cannot {what} right now: the bot could not check your membership of user group "
-                f"{groups} ({next(iter(failed.values()))}), so it refuses to be safe. Try again in a minute; "
-                "if it keeps failing, ask an admin to check the bot's usergroups:read scope.",
+                False, permission, Verdict.LOOKUP_FAILED, roles=granting, failures=tuple(failed.values())
             )
-        return Decision(
-            False,
-            permission,
-            f"no role grants {permission.value}",
-            f"You cannot {what}: that needs the {' or '.join(granting)} role in the bot's access policy. "
-            "Ask an admin.",
-        )
+        return Decision(False, permission, Verdict.NO_ROLE, roles=granting)
 
     async def explain(self, user_id: str) -> list[Decision]:
         """One decision per permission, in a fixed order: the body of `/telnyx whoami`."""
@@ -128,7 +164,7 @@ class AccessControl:
         return [match for match in matches if match is not None]
 
     async def _holds(
-        self, role: str, user_id: str, failed: dict[str, str], *, fresh: bool = False
+        self, role: str, user_id: str, failed: dict[str, LookupFailure], *, fresh: bool = False
     ) -> RoleMatch | None:
         """Whether the user holds `role`: direct entries first, then groups; lookup failures go to `failed`."""
         members = self.policy.roles.get(role, ())
@@ -139,7 +175,7 @@ class AccessControl:
             try:
                 inside = user_id in await (self._fetch(group) if fresh else self._members(group))
             except GroupLookupError as exc:
-                failed[group] = str(exc)
+                failed[group] = LookupFailure(group, exc.why, exc.detail)
                 continue
             if inside:
                 return RoleMatch(role, group)
@@ -165,7 +201,7 @@ class AccessControl:
             raise
         except Exception as exc:
             logger.exception("user group lookup for %s failed", group)
-            raise GroupLookupError(f"lookup failed: {type(exc).__name__}") from None
+            raise GroupLookupError(Lookup.FAILED, type(exc).__name__) from None
         self._cache[group] = (self._clock() + self._group_ttl, members)
         return members
 
@@ -182,9 +218,9 @@ def slack_group_members(client: AsyncWebClient) -> GroupMembers:
         try:
             response = await client.usergroups_users_list(usergroup=group_id)
         except SlackApiError as exc:
-            raise GroupLookupError(f"Slack answered {exc.response.get('error')!r}") from None
+            raise GroupLookupError(Lookup.SLACK_ERROR, str(exc.response.get("error"))) from None
         except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise GroupLookupError(f"could not reach Slack: {type(exc).__name__}") from None
+            raise GroupLookupError(Lookup.UNREACHABLE, type(exc).__name__) from None
         return set(response.get("users") or [])
 
     return members

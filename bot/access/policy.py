@@ -65,14 +65,6 @@ ROLES = tuple(ROLE_PERMISSIONS)
 EVERYONE = "*"
 _NO_EVERYONE = ("finance", "admin")
 
-PERMISSION_TEXT = {
-    Permission.VIEW: "view the Telnyx account",
-    Permission.REQUEST_TOPUP: "request top-ups",
-    Permission.APPROVE_TOPUP: "approve or deny top-ups",
-    Permission.CHANGE_AUTORECHARGE: "change auto-recharge",
-    Permission.ADMIN: "administer the bot",
-}
-
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")

@@ -134,7 +134,7 @@ class Approvals:
         stored with the request, or not at all)."""
         decision = await self._access.check(requester, Permission.REQUEST_TOPUP)
         if not decision.allowed:
-            await self.audit.record_denial(requester, Permission.REQUEST_TOPUP, "topup", decision.rule)
+            await self.audit.record_denial(requester, Permission.REQUEST_TOPUP, "topup", decision.note())
             raise AccessDenied(decision)
         value = parse_amount(amount)
         reason = clean_reason(reason, required=False)
@@ -333,8 +333,8 @@ class Approvals:
         target = f"topup {current.id}"
         decision = await self._access.check(user, Permission.APPROVE_TOPUP, fresh=True)
         if not decision.allowed:
-            await self.audit.record_denial(user, Permission.APPROVE_TOPUP, target, decision.rule)
-            return Outcome(current, False, Refused(Refusal.NOT_ALLOWED, said=decision.reason))
+            await self.audit.record_denial(user, Permission.APPROVE_TOPUP, target, decision.note())
+            return Outcome(current, False, Refused(Refusal.NOT_ALLOWED, decision=decision))
         if current.state is not expected:
             return Outcome(current, False)  # already decided (or expired): what happened is the answer
         if own is not None and user == current.requester:

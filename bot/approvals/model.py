@@ -182,7 +182,7 @@ class Transition:
 class Refusal(StrEnum):
     """Which rule refused a top-up action; `Refused` carries it with its numbers."""
 
-    NOT_ALLOWED = "not_allowed"  # the access policy: `said` is its reason (bot.access words it)
+    NOT_ALLOWED = "not_allowed"  # the access policy: `decision` (older records: its words in `said`)
     INVALID_AMOUNT = "invalid_amount"  # `said` is bot.money's explanation of the amount's grammar
     REASON_MISSING = "reason_missing"  # a deny (or a close) needs a reason
     REASON_TOO_LONG = "reason_too_long"  # `count` is the most characters
@@ -209,13 +209,16 @@ class Refused:
     count: int = 0
     subject: str = ""
     said: str = ""
+    decision: Decision | None = None
 
     def note(self) -> str:
         """As the audit record's detail: JSON of the rule and its non-default fields (`from_note` reads it)."""
-        data: dict[str, str | int] = {"refusal": self.refusal.value}
+        data: dict[str, Any] = {"refusal": self.refusal.value}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name != "refusal" and value != f.default:
+            if isinstance(value, Decision):
+                data[f.name] = json.loads(value.note())
+            elif f.name != "refusal" and value != f.default:
                 data[f.name] = str(value) if isinstance(value, Decimal) else value
         return json.dumps(data, separators=(",", ":"))
 
@@ -226,6 +229,8 @@ class Refused:
             data: dict[str, Any] = json.loads(text)
             refusal = Refusal(data.pop("refusal"))
             data |= {k: Decimal(data[k]) for k in ("amount", "limit", "used") if k in data}
+            if "decision" in data:
+                data["decision"] = Decision.from_note(json.dumps(data["decision"]))
             return cls(refusal, **data)
         except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
             return None
@@ -253,7 +258,7 @@ class AccessDenied(TopupError):
     """The user lacks the permission; `decision` says which rule decided."""
 
     def __init__(self, decision: Decision) -> None:
-        super().__init__(Refused(Refusal.NOT_ALLOWED, said=decision.reason))
+        super().__init__(Refused(Refusal.NOT_ALLOWED, decision=decision))
         self.decision = decision
 
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from bot.access import Decision, Permission, Verdict
 from bot.approvals import Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
-from bot.audit_trail import AuditRecord
+from bot.audit_trail import DENIED, AuditRecord
 from bot.errors import Doubt, PaymentOutcomeUnknown
 from formatting.approvals import APPROVE_OWN, CLOSE_OWN, outcome_text, refusal_text, status_text
 from formatting.audit_trail import audit_record_blocks, detail_text
@@ -122,3 +123,19 @@ def test_a_payment_failure_stored_as_data_reads_as_words_in_the_audit_channel() 
     text = audit_record_blocks(record)[0].text.text  # type: ignore[attr-defined]
     assert "failure: — → Telnyx answered the payment with HTTP 502, which does not say" in text
     assert '"doubt"' not in text and "http_status" not in text  # never the data itself
+
+
+def test_an_access_denial_is_kept_as_data_and_an_older_one_as_written() -> None:
+    decision = Decision(False, Permission.APPROVE_TOPUP, Verdict.NO_ROLE, roles=("finance", "admin"))
+    record = AuditRecord(9, T0, "U0X", "denied: approve_topup", "topup", None, None, DENIED, decision.note())
+    said = (
+        "You cannot approve or deny top-ups: that needs the finance or admin role in the bot's access policy."
+    )
+    assert detail_text(record).startswith(said)
+    older = dataclasses.replace(record, detail="no role grants approve_topup")
+    assert detail_text(older) == "no role grants approve_topup"
+    refused = Refused(Refusal.NOT_ALLOWED, decision=decision)  # a refused top-up action keeps it too
+    assert Refused.from_note(refused.note()) == refused and refusal_text(refused).startswith(said)
+    assert refusal_text(Refused(Refusal.NOT_ALLOWED, said="Words an older bot stored.")) == (
+        "Words an older bot stored."
+    )

@@ -11,14 +11,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import (
     AccessControl,
+    Decision,
     GroupLookupError,
+    Lookup,
     Permission,
     Policy,
     RoleMatch,
+    Verdict,
     parse_policy,
     slack_group_members,
 )
 from devkit.slackfake import FakeSlack
+from formatting.access import reason_text, role_text, rule_text
 from tests.money.conftest import (
     ADMIN,
     FINANCE,
@@ -52,27 +56,27 @@ async def test_role_matrix(access: AccessControl, user: str, permission: Permiss
     assert decision.allowed is (permission in granted)
     assert decision.permission is permission
     if not decision.allowed:
-        assert decision.reason.startswith("You cannot ")
-        assert "role in the bot's access policy" in decision.reason
+        assert reason_text(decision).startswith("You cannot ")
+        assert "role in the bot's access policy" in reason_text(decision)
 
 
 @pytest.mark.parametrize("user", list(MATRIX))
 async def test_the_rule_that_decided_is_named(access: AccessControl, user: str) -> None:
     _, rule = MATRIX[user]
-    assert (await access.check(user, P.APPROVE_TOPUP)).rule == rule
+    assert rule_text(await access.check(user, P.APPROVE_TOPUP)) == rule
 
 
 async def test_view_through_everyone_and_through_a_group_only(groups: Groups) -> None:
-    assert (await AccessControl(parse_policy(POLICY), groups).check(VIEWER, P.VIEW)).rule == (
+    assert rule_text(await AccessControl(parse_policy(POLICY), groups).check(VIEWER, P.VIEW)) == (
         'role viewer via "*" (everyone)'
     )
     closed = parse_policy({"roles": {"viewer": ["S0STAFF"], "finance": [FINANCE]}})
     groups.members["S0STAFF"] = {"U0STAFF"}
     access = AccessControl(closed, groups)
-    assert (await access.check("U0STAFF", P.VIEW)).rule == "role viewer via group S0STAFF"
+    assert rule_text(await access.check("U0STAFF", P.VIEW)) == "role viewer via group S0STAFF"
     outsider = await access.check(VIEWER, P.VIEW)
-    assert not outsider.allowed and outsider.rule == "no role grants view"
-    assert "viewer or requester or finance or admin role" in outsider.reason
+    assert not outsider.allowed and rule_text(outsider) == "no role grants view"
+    assert "viewer or requester or finance or admin role" in reason_text(outsider)
 
 
 async def test_without_a_policy_everyone_views_and_nobody_changes_anything(groups: Groups) -> None:
@@ -82,9 +86,9 @@ async def test_without_a_policy_everyone_views_and_nobody_changes_anything(group
         assert decisions[P.VIEW].allowed
         for permission in ALL - {P.VIEW}:
             assert not decisions[permission].allowed
-            assert decisions[permission].rule == "no policy configured: changes are disabled"
-            assert "no access policy is configured" in decisions[permission].reason
-            assert "ACCESS_POLICY" in decisions[permission].reason
+            assert rule_text(decisions[permission]) == "no policy configured: changes are disabled"
+            assert "no access policy is configured" in reason_text(decisions[permission])
+            assert "ACCESS_POLICY" in reason_text(decisions[permission])
     assert groups.lookups == []
 
 
@@ -93,7 +97,7 @@ async def test_whoami_lists_roles_and_every_permission(access: AccessControl) ->
         RoleMatch("viewer", "*"),
         RoleMatch("finance", "S0FINANCE"),
     ]
-    assert [m.describe() for m in await access.roles_of(ADMIN)] == [
+    assert [role_text(m) for m in await access.roles_of(ADMIN)] == [
         'role viewer via "*" (everyone)',
         "role admin (listed as U0ADMIN)",
     ]
@@ -105,7 +109,7 @@ async def test_whoami_lists_roles_and_every_permission(access: AccessControl) ->
         (P.CHANGE_AUTORECHARGE, False),
         (P.ADMIN, False),
     ]
-    assert explained[1].rule == "role requester (listed as U0REQ)"
+    assert rule_text(explained[1]) == "role requester (listed as U0REQ)"
 
 
 async def test_group_members_are_cached_for_the_ttl(policy: Policy, groups: Groups) -> None:
@@ -142,7 +146,9 @@ async def test_concurrent_checks_share_one_lookup(policy: Policy) -> None:
     assert calls == ["S0FINANCE"]
 
 
-@pytest.mark.parametrize("error", [GroupLookupError("Slack answered 'missing_scope'"), RuntimeError("boom")])
+@pytest.mark.parametrize(
+    "error", [GroupLookupError(Lookup.SLACK_ERROR, "missing_scope"), RuntimeError("boom")]
+)
 async def test_a_failing_lookup_denies_with_a_clear_reason_and_is_not_cached(
     policy: Policy, error: Exception
 ) -> None:
@@ -156,14 +162,14 @@ async def test_a_failing_lookup_denies_with_a_clear_reason_and_is_not_cached(
     access = AccessControl(policy, flaky)
     decision = await access.check(GROUP_FINANCE, P.APPROVE_TOPUP)
     assert not decision.allowed
-    assert decision.rule == "group lookup failed: S0FINANCE"
-    assert "could not check your membership of user group S0FINANCE" in decision.reason
+    assert rule_text(decision) == "group lookup failed: S0FINANCE"
+    assert "could not check your membership of user group S0FINANCE" in reason_text(decision)
     assert (await access.check(GROUP_FINANCE, P.APPROVE_TOPUP)).allowed  # the next click looks again
 
 
 async def test_a_failing_lookup_does_not_take_away_a_direct_grant(policy: Policy) -> None:
     async def broken(group_id: str) -> set[str]:
-        raise GroupLookupError("could not reach Slack: ClientConnectorError")
+        raise GroupLookupError(Lookup.UNREACHABLE, "ClientConnectorError")
 
     access = AccessControl(policy, broken)
     assert (await access.check(FINANCE, P.APPROVE_TOPUP)).allowed
@@ -191,25 +197,25 @@ async def test_group_membership_comes_from_slack_usergroups_users_list(
 ) -> None:
     access = AccessControl(policy, slack_group_members(client))
     decision = await access.check(GROUP_FINANCE, P.APPROVE_TOPUP)
-    assert decision.allowed and decision.rule == "role finance via group S0FINANCE"
+    assert decision.allowed and rule_text(decision) == "role finance via group S0FINANCE"
     stranger = await access.check("U0STRANGER", P.APPROVE_TOPUP)
-    assert not stranger.allowed and stranger.rule == "no role grants approve_topup"
+    assert not stranger.allowed and rule_text(stranger) == "no role grants approve_topup"
     assert [c.args.get("usergroup") for c in slack.calls_to("usergroups.users.list")] == [
         "S0FINANCE"
     ]  # cached
 
     # S0REQUESTERS does not exist in this workspace: requesting is refused, not granted
     refused = await access.check(GROUP_REQUESTER, P.REQUEST_TOPUP)
-    assert not refused.allowed and refused.rule == "group lookup failed: S0REQUESTERS"
-    assert "Slack answered 'no_such_subteam'" in refused.reason
+    assert not refused.allowed and rule_text(refused) == "group lookup failed: S0REQUESTERS"
+    assert "Slack answered 'no_such_subteam'" in reason_text(refused)
 
 
 async def test_a_slack_error_fails_closed(policy: Policy, slack: FakeSlack, client: AsyncWebClient) -> None:
     slack.fail_next("usergroups.users.list", "missing_scope")
     decision = await AccessControl(policy, slack_group_members(client)).check(GROUP_FINANCE, P.APPROVE_TOPUP)
     assert not decision.allowed
-    assert "Slack answered 'missing_scope'" in decision.reason
-    assert "usergroups:read" in decision.reason
+    assert "Slack answered 'missing_scope'" in reason_text(decision)
+    assert "usergroups:read" in reason_text(decision)
 
 
 async def test_slack_unreachable_fails_closed(policy: Policy) -> None:
@@ -222,4 +228,21 @@ async def test_slack_unreachable_fails_closed(policy: Policy) -> None:
         if web.session is not None:
             await web.session.close()
     assert not decision.allowed
-    assert "could not reach Slack" in decision.reason
+    assert "could not reach Slack" in reason_text(decision)
+
+
+async def test_a_decision_is_data_that_survives_the_audit_record(policy: Policy) -> None:
+    """What an audit record keeps of a denial is the decision itself, told in the same words later."""
+
+    async def refused(group_id: str) -> set[str]:
+        raise GroupLookupError(Lookup.SLACK_ERROR, "missing_scope")
+
+    cases = [(FINANCE, P.APPROVE_TOPUP), (GROUP_FINANCE, P.APPROVE_TOPUP), (VIEWER, P.ADMIN), (ADMIN, P.VIEW)]
+    decisions = [await AccessControl(policy, refused).check(user, perm, fresh=True) for user, perm in cases]
+    decisions += [await AccessControl(Policy.unconfigured(), refused).check(VIEWER, P.APPROVE_TOPUP)]
+    assert {d.verdict for d in decisions} == set(Verdict) - {Verdict.OPEN_VIEW}
+    for decision in decisions:
+        again = Decision.from_note(decision.note())
+        assert again == decision
+        assert (reason_text(again), rule_text(again)) == (reason_text(decision), rule_text(decision))
+    assert Decision.from_note("no role grants approve_topup") is None  # a record written before: words
