@@ -131,7 +131,7 @@ def describe_attempt(attempt: DeliveryAttempt) -> str:
     """What one attempt got back, in a few words: "HTTP 503" or "DNS error (75001)"."""
     parts: list[str] = []
     for code in attempt.errors:
-        kind = ATTEMPT_ERRORS.get(code, ("unknown", ""))[0]
+        kind = ATTEMPT_ERRORS.get(code, "unknown")
         if kind != "http_error":
             parts.append(f"{cause_label(kind)} ({code})")
     if attempt.response_status is not None:

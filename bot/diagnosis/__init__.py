@@ -26,13 +26,14 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from bot.models import DeliveryAttempt, WebhookDelivery
 from bot.times import as_utc
 
-# code -> (kind, what happened); kinds that mean "no HTTP answer at all" win over any response status
-ATTEMPT_ERRORS: dict[int, tuple[str, str]] = {
-    75001: ("dns", "the endpoint's host name could not be resolved"),
-    75002: ("refused", "the connection was refused"),
-    75003: ("timeout", "the endpoint did not answer in time"),
-    75004: ("tls", "the TLS handshake failed"),
-    75499: ("http_error", "the endpoint answered with an error status"),
+# code -> failure kind (the table above says what each means; formatting/diagnosis.py words the kinds);
+# kinds that mean "no HTTP answer at all" win over any response status
+ATTEMPT_ERRORS: dict[int, str] = {
+    75001: "dns",
+    75002: "refused",
+    75003: "timeout",
+    75004: "tls",
+    75499: "http_error",
 }
 NETWORK_KINDS = frozenset({"dns", "refused", "tls", "timeout"})
 
@@ -146,7 +147,7 @@ def chronological(attempts: Iterable[DeliveryAttempt]) -> list[DeliveryAttempt]:
 def classify_attempt(attempt: DeliveryAttempt) -> str:
     """The failure kind of one attempt ("delivered" when it succeeded)."""
     for code in attempt.errors:
-        kind = ATTEMPT_ERRORS.get(code, ("unknown", ""))[0]
+        kind = ATTEMPT_ERRORS.get(code, "unknown")
         if kind in NETWORK_KINDS:
             return kind
     status = attempt.response_status
