@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import Connection, event, insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -107,13 +107,21 @@ async def create_schema(engine: AsyncEngine) -> int:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
-        await conn.run_sync(Base.metadata.create_all)
+        if await conn.run_sync(_tables_missing):
+            await conn.run_sync(Base.metadata.create_all)
         version = await _upgrade(conn)
         present = set((await conn.execute(select(LockRow.name))).scalars())
         for name in LOCK_NAMES:
             if name not in present:
                 await conn.execute(insert(LockRow).values(name=name, counter=0))
     return version
+
+
+def _tables_missing(conn: Connection) -> bool:
+    """Whether any of the bot's tables is missing: one query on a database that has them all, where
+    `create_all` asks about each table in turn (a restart is the common case)."""
+    present = set(inspect(conn).get_table_names())
+    return any(table.name not in present for table in Base.metadata.sorted_tables)
 
 
 async def _upgrade(conn: AsyncConnection) -> int:

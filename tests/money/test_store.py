@@ -221,3 +221,17 @@ async def test_a_schema_2_database_keeps_its_stored_failure_sentences_after_the_
     )
     restarted = await Approvals(store_factory(), access, now=clock).get(fresh.id)
     assert restarted is not None and topup_failure(restarted) == topup_failure(failed)
+
+
+async def test_a_table_added_since_the_database_was_made_is_created_at_start(
+    store_factory: Callable[[], Store],
+) -> None:
+    first = store_factory()
+    await first.start()
+    async with first.transaction() as session:  # a database from before digests existed
+        await session.execute(text("DROP TABLE digest_subscriptions"))
+    await first.aclose()
+    again = store_factory()
+    assert await again.start() == SCHEMA_VERSION
+    async with again.transaction() as session:
+        assert await session.scalar(text("SELECT count(*) FROM digest_subscriptions")) == 0
