@@ -8,6 +8,8 @@ hold Slack mentions (`<@U..>`): the answer to a click, a modal's inline error, a
 from __future__ import annotations
 
 from bot.approvals import LIMITS, Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
+from bot.money import AmountProblem
+from formatting.amounts import refused_amount_text
 from formatting.money import money
 from formatting.telnyx_errors import topup_failure
 from formatting.text import plain_date
@@ -19,8 +21,13 @@ CLOSE_OWN = "You requested this top-up, so someone else in finance must close it
 def refusal_text(refused: Refused) -> str:
     """Why the action was refused, with its numbers."""
     match refused.refusal:
-        case Refusal.NOT_ALLOWED | Refusal.INVALID_AMOUNT:
+        case Refusal.NOT_ALLOWED:
             return refused.said
+        case Refusal.INVALID_AMOUNT:
+            if refused.problem is None:  # stored before the refusal was data: bot.money's sentence then
+                return refused.said
+            maximum = refused.limit if refused.problem is AmountProblem.ABOVE_MAXIMUM else None
+            return refused_amount_text(refused.problem, refused.subject, maximum)
         case Refusal.REASON_MISSING:
             return "Give a reason for denying the top-up: the requester sees it."
         case Refusal.REASON_TOO_LONG:
