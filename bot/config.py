@@ -28,7 +28,7 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
-from bot.money import NonNegativeAmount
+from bot.money import NonNegativeAmount, refusal_in
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
@@ -289,8 +289,14 @@ def _explain(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == _PROBLEM:
         return error["msg"]
-    if kind == "invalid_amount":  # bot.money's refusal already quotes the value and gives an example
-        return f"{variable}: {error['msg']}"
+    refused = refusal_in(error)
+    if refused is not None:
+        # bot.money's refusal is data; its words (the value quoted, an example) are formatting's, imported
+        # here, in the one place they are needed: formatting's package pulls in much of the bot (and Slack's
+        # SDK), more than reading the settings should load.
+        from formatting.amounts import amount_problem
+
+        return f"{variable}: {amount_problem(refused)}"
     if kind in _NOT_A_NUMBER:
         return f"{variable}={error['input']!r} is not a number. {_expected(name)}"
     if kind in _OUT_OF_RANGE:

@@ -3,14 +3,15 @@
 Grammar: words separated by white space; a word may be quoted with "..." or '...' (Slack's curly quotes
 count too) to hold spaces; `key=value` words (key: a letter, then letters, digits, `_`, `.` or `-`) are
 options, every other word is a positional argument. The first positional word is the subcommand,
-lower-cased. It never raises: every problem comes back as a `UsageError` saying what was wrong.
+lower-cased. It never raises: every problem comes back as a `UsageError`, data saying what was wrong
+(a `Usage` and its facts); formatting/help.py says it in words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 _QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u201d": "\u201d", "\u2019": "\u2019"}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -28,11 +29,30 @@ class Parsed:
     options: dict[str, str] = field(default_factory=dict)
 
 
+class Usage(StrEnum):
+    """Why a command line could not be read (formatting/help.py says it in words)."""
+
+    MISSING = "missing"  # no text at all
+    TOO_LONG = "too_long"  # `length` characters, more than `limit`
+    NUL = "nul"  # a NUL character in it
+    UNCLOSED_QUOTE = "unclosed_quote"  # the quote `quote` opened at character `at` (from 1) is never closed
+    DUPLICATE_OPTION = "duplicate_option"  # the option `key` given twice, the second time as `value`
+    EMPTY_OPTION = "empty_option"  # the option `key=` without a value
+    SUBCOMMAND_FIRST = "subcommand_first"  # a quoted word before (or as) the subcommand
+    OPTIONS_FIRST = "options_first"  # options and no subcommand
+
+
 @dataclass(frozen=True)
 class UsageError:
-    """What was wrong with the text, in words a user can act on."""
+    """What was wrong with the text: the problem and the facts it names (the others keep defaults)."""
 
-    problem: str
+    problem: Usage
+    at: int = 0
+    quote: str = ""
+    key: str = ""
+    value: str = ""
+    length: int = 0
+    limit: int = 0
 
 
 def tokenize(text: str) -> list[tuple[str, bool]] | UsageError:
@@ -49,7 +69,7 @@ def tokenize(text: str) -> list[tuple[str, bool]] | UsageError:
             if end < 0 and ch in "\u201c\u201d":  # Slack may mix curly quote directions
                 end = max(text.find("\u201c", i + 1), text.find("\u201d", i + 1))
             if end < 0:
-                return UsageError(f"a quote ({ch}) opened at character {i + 1} is never closed")
+                return UsageError(Usage.UNCLOSED_QUOTE, at=i + 1, quote=ch)
             if not in_word:
                 quoted = True
             current.append(text[i + 1 : end])
@@ -72,11 +92,11 @@ def tokenize(text: str) -> list[tuple[str, bool]] | UsageError:
 def parse(text: str) -> Parsed | UsageError:
     """Parse the text after `/telnyx`."""
     if not isinstance(text, str):
-        return UsageError("the command text is missing")
+        return UsageError(Usage.MISSING)
     if len(text) > MAX_INPUT:
-        return UsageError(f"the command is {len(text)} characters long; at most {MAX_INPUT} are accepted")
+        return UsageError(Usage.TOO_LONG, length=len(text), limit=MAX_INPUT)
     if "\x00" in text:
-        return UsageError("the command contains a NUL character")
+        return UsageError(Usage.NUL)
     words = tokenize(text)
     if isinstance(words, UsageError):
         return words
@@ -88,20 +108,18 @@ def parse(text: str) -> Parsed | UsageError:
         if match:
             key, value = match.group(1).lower(), match.group(2)
             if key in options:
-                return UsageError(f"the option `{key}` is given twice; give it once, e.g. `{key}={value}`")
+                return UsageError(Usage.DUPLICATE_OPTION, key=key, value=value)
             if value == "":
-                return UsageError(f"the option `{key}=` has no value; write it as `{key}=something`")
+                return UsageError(Usage.EMPTY_OPTION, key=key)
             options[key] = value
         elif not name and not quoted:
             name = word.lower()
         elif not name:
-            return UsageError("the subcommand must come first and not be in quotes, e.g. `/telnyx balance`")
+            return UsageError(Usage.SUBCOMMAND_FIRST)
         else:
             args.append(word)
     if options and not name:
-        return UsageError(
-            "options need a subcommand before them, e.g. `/telnyx usage messaging status=failed`"
-        )
+        return UsageError(Usage.OPTIONS_FIRST)
     return Parsed(name=name, args=tuple(args), options=options)
 
 

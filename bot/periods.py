@@ -4,6 +4,8 @@
 A `Period` is a half-open range of dates [start, end): `end` is the first day NOT included, which is what
 Telnyx's charges endpoints take. Weeks start on Monday. "today" is the UTC date the caller passes.
 People read a period in one style (formatting/periods.py), from its dates and, for a named one, its name.
+Words that are not a period raise a `PeriodError`: data (a `PeriodProblem` and what was typed), which
+formatting/periods.py says in words, with the forms accepted.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 
 _LAST_N = re.compile(r"^last-(\d{1,4})-days?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -51,8 +54,36 @@ class Period:
         return datetime.combine(self.end, time.min, tzinfo=UTC)
 
 
+class PeriodProblem(StrEnum):
+    """Why typed words are not a period (formatting/periods.py says it in words)."""
+
+    NOT_A_PERIOD = "not_a_period"  # `typed` is none of the accepted forms
+    NOT_A_DATE = "not_a_date"  # `typed` looks like YYYY-MM-DD but is no real day
+    NOT_A_MONTH = "not_a_month"  # `typed` looks like YYYY-MM but is no real month
+    LAST_N_OUT_OF_RANGE = "last_n_out_of_range"  # `typed` is last-N-days with N not from 1 to `most`
+    ENDS_BEFORE_START = "ends_before_start"  # two dates, `last` before `first`
+
+
 class PeriodError(ValueError):
-    """A period the user typed that is not accepted; the message says what is accepted."""
+    """A period the user typed that is not accepted: `problem` says why, with what was typed (`typed`), the
+    two dates of a backwards range, or the most N of last-N-days. str() is data for logs, not the words."""
+
+    def __init__(
+        self,
+        problem: PeriodProblem,
+        typed: str = "",
+        *,
+        first: date | None = None,
+        last: date | None = None,
+        most: int = 0,
+    ) -> None:
+        self.problem = problem
+        self.typed = typed
+        self.first = first
+        self.last = last
+        self.most = most
+        detail = f"{first} .. {last}" if problem is PeriodProblem.ENDS_BEFORE_START else repr(typed)
+        super().__init__(f"{problem.value}: {detail}")
 
 
 def _month_start(d: date) -> date:
@@ -67,7 +98,7 @@ def _parse_day(word: str) -> date:
     try:
         return date.fromisoformat(word)
     except ValueError:
-        raise PeriodError(f"`{word}` is not a real date (YYYY-MM-DD)") from None
+        raise PeriodError(PeriodProblem.NOT_A_DATE, word) from None
 
 
 def _today(today: date) -> Period:
@@ -97,7 +128,7 @@ def _last_month(today: date) -> Period:
 
 
 # The periods named by a word, from the caller's today: the one list of those words (parsing, telling a
-# period from other arguments, and the accepted forms all read it).
+# period from other arguments, and formatting/periods.py's list of the accepted forms all read it).
 NAMED: dict[str, Callable[[date], Period]] = {
     "today": _today,
     "yesterday": _yesterday,
@@ -106,29 +137,24 @@ NAMED: dict[str, Callable[[date], Period]] = {
     "this-month": _this_month,
     "last-month": _last_month,
 }
-ACCEPTED = (
-    "`YYYY-MM-DD`, `YYYY-MM`, "
-    + ", ".join(f"`{word}`" for word in NAMED)
-    + f", `last-N-days` (N from 1 to {MAX_LAST_N}), or two dates `YYYY-MM-DD YYYY-MM-DD`"
-)
 
 
 def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
-    """Turn one word (or two dates) into a Period; raise PeriodError saying what is accepted."""
+    """Turn one word (or two dates) into a Period; raise PeriodError saying why not."""
     if len(words) == 2 and all(_DAY.match(w) for w in words):
         first, last = _parse_day(words[0]), _parse_day(words[1])
         if last < first:
-            raise PeriodError(f"the range ends ({last}) before it starts ({first})")
+            raise PeriodError(PeriodProblem.ENDS_BEFORE_START, first=first, last=last)
         return Period(first, last + timedelta(days=1))
     if len(words) != 1:
-        raise PeriodError(f"`{' '.join(words)}` is not a period")
+        raise PeriodError(PeriodProblem.NOT_A_PERIOD, " ".join(words))
     word = words[0].lower()
     if word in NAMED:
         return NAMED[word](today)
     if m := _LAST_N.match(word):
         n = int(m.group(1))
         if not 1 <= n <= MAX_LAST_N:
-            raise PeriodError(f"`{word}`: N must be between 1 and {MAX_LAST_N}")
+            raise PeriodError(PeriodProblem.LAST_N_OUT_OF_RANGE, word, most=MAX_LAST_N)
         return Period(today - timedelta(days=n - 1), today + timedelta(days=1), f"the last {n} days")
     if _DAY.match(word):
         d = _parse_day(word)
@@ -137,9 +163,9 @@ def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
         try:
             start = date(int(word[:4]), int(word[5:7]), 1)
         except ValueError:
-            raise PeriodError(f"`{word}` is not a real month (YYYY-MM)") from None
+            raise PeriodError(PeriodProblem.NOT_A_MONTH, word) from None
         return Period(start, _next_month(start))
-    raise PeriodError(f"`{words[0]}` is not a period")
+    raise PeriodError(PeriodProblem.NOT_A_PERIOD, words[0])
 
 
 def is_period_word(word: str) -> bool:

@@ -27,8 +27,10 @@ from bot import ids
 from bot.alerts.book import Acted, Alert, Note, State
 from bot.alerts.evaluate import Severity, Suggestion
 from bot.alerts.rules import RENOTIFY_CHOICES, TOPUP_KINDS, Kind, Problem, Reason, Rule
+from bot.money import AmountProblem
 from bot.scheduler import TickReport
 from formatting import telnyx_errors
+from formatting.amounts import refused_amount_text
 from formatting.diagnosis import cause_label
 from formatting.layout import BLOCK_BUDGET, button, context, fallback, header, section
 from formatting.money import money
@@ -108,7 +110,8 @@ def problem_text(problem: Problem) -> str:
         case Reason.TAKES_NO_THRESHOLD:
             text = "This kind takes no threshold: leave it empty."
         case Reason.BAD_AMOUNT:
-            text = problem.detail
+            why = problem.amount_problem or AmountProblem.NOT_DIGITS
+            text = refused_amount_text(why, problem.shown, problem.maximum)
         case Reason.BAD_RATE:
             text = f"{shown} is not a failure rate: a percentage above 0 and at most 100, e.g. 10%."
         case Reason.BAD_COUNT:

@@ -8,7 +8,9 @@ hold Slack mentions (`<@U..>`): the answer to a click, a modal's inline error, a
 from __future__ import annotations
 
 from bot.approvals import LIMITS, Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
+from bot.money import AmountProblem
 from formatting.access import reason_text
+from formatting.amounts import refused_amount_text
 from formatting.money import money
 from formatting.telnyx_errors import topup_failure
 from formatting.text import plain_date
@@ -23,7 +25,10 @@ def refusal_text(refused: Refused) -> str:
         case Refusal.NOT_ALLOWED:
             return reason_text(refused.decision) if refused.decision is not None else refused.said
         case Refusal.INVALID_AMOUNT:
-            return refused.said
+            if refused.problem is None:  # stored before the refusal was data: bot.money's sentence then
+                return refused.said
+            maximum = refused.limit if refused.problem is AmountProblem.ABOVE_MAXIMUM else None
+            return refused_amount_text(refused.problem, refused.subject, maximum)
         case Refusal.REASON_MISSING:
             return "Give a reason for denying the top-up: the requester sees it."
         case Refusal.REASON_TOO_LONG:

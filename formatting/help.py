@@ -1,4 +1,4 @@
-"""`/telnyx help`, unknown commands and usage errors."""
+"""`/telnyx help`, unknown commands and usage errors (bot/parsing.py's `UsageError` and `CountProblem`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import Block
 
 from bot import ids
-from bot.parsing import CountProblem, Parsed
+from bot.parsing import CountProblem, Parsed, Usage, UsageError
 from formatting.layout import context, fallback, header, pack_lines, section
 from formatting.text import escape, escape_truncated, inline_code, plural, showing, truncate
 
@@ -96,6 +96,28 @@ def usage_error_text(problem: str, accepted: str = "", example: str = "") -> str
         + (f" Example: {command(example)}" if example else "")
     )
     return fallback(escape(text))
+
+
+def usage_problem_text(error: UsageError) -> str:
+    """Why the command line could not be read, e.g. "the option `status` is given twice; give it once, ..."."""
+    key = error.key
+    match error.problem:
+        case Usage.MISSING:
+            return "the command text is missing"
+        case Usage.TOO_LONG:
+            return f"the command is {error.length} characters long; at most {error.limit} are accepted"
+        case Usage.NUL:
+            return "the command contains a NUL character"
+        case Usage.UNCLOSED_QUOTE:
+            return f"a quote ({error.quote}) opened at character {error.at} is never closed"
+        case Usage.DUPLICATE_OPTION:
+            return f"the option `{key}` is given twice; give it once, e.g. `{key}={error.value}`"
+        case Usage.EMPTY_OPTION:
+            return f"the option `{key}=` has no value; write it as `{key}=something`"
+        case Usage.SUBCOMMAND_FIRST:
+            return "the subcommand must come first and not be in quotes, e.g. `/telnyx balance`"
+        case Usage.OPTIONS_FIRST:
+            return "options need a subcommand before them, e.g. `/telnyx usage messaging status=failed`"
 
 
 def count_problem_text(

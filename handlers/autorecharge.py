@@ -16,6 +16,7 @@ from bot.models import AutoRechargeChange
 from bot.money import InvalidAmount, parse_amount
 from bot.parsing import Parsed
 from formatting.access import reason_text
+from formatting.amounts import amount_problem
 from formatting.autorecharge import (
     PREFERENCES,
     change_blocks,
@@ -85,11 +86,12 @@ async def handle_edit(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCon
 
 
 def _amount(raw: str | None, *, allow_zero: bool) -> Decimal | str:
-    """A two-place Decimal, or the inline error Slack shows under the field (bot.money keeps it short)."""
+    """A two-place Decimal, or the inline error Slack shows under the field (bot.money keeps what was read
+    short, so the words fit)."""
     try:
         return parse_amount(raw or "", allow_zero=allow_zero, maximum=MAX_AMOUNT)
     except InvalidAmount as err:
-        return err.user_message
+        return amount_problem(err)
 
 
 def read_form(values: dict[str, Any]) -> tuple[AutoRechargeChange | None, dict[str, str]]:

@@ -12,7 +12,14 @@ from bot import ids, replay
 from bot.errors import TelnyxError
 from bot.metrics import CommandOutcome
 from bot.parsing import UsageError, parse
-from formatting.help import HelpEntry, help_blocks, help_text, unknown_command_blocks, usage_error_blocks
+from formatting.help import (
+    HelpEntry,
+    help_blocks,
+    help_text,
+    unknown_command_blocks,
+    usage_error_blocks,
+    usage_problem_text,
+)
 from handlers.access import allowed
 from handlers.outcome import note, outcome_of
 from handlers.replies import TRIGGER, answer, services
@@ -58,12 +65,11 @@ async def route(context: AsyncBoltContext, body: dict[str, Any], subcommands: di
     if isinstance(parsed, UsageError):
         context[SUBCOMMAND] = UNKNOWN
         note(context, CommandOutcome.USAGE_ERROR)
+        problem = usage_problem_text(parsed)
         await answer(
             context,
-            f"That command could not be read: {parsed.problem}.",
-            usage_error_blocks(
-                parsed.problem, "`/telnyx <subcommand> [arguments] [key=value ...]`", "/telnyx help"
-            ),
+            f"That command could not be read: {problem}.",
+            usage_error_blocks(problem, "`/telnyx <subcommand> [arguments] [key=value ...]`", "/telnyx help"),
         )
         return
     if parsed.name in ("", "help"):

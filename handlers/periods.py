@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncBoltContext
 
-from bot.periods import ACCEPTED, Period, PeriodError, parse_period, split_period
-from formatting.periods import describe_period, future_problem
+from bot.periods import Period, PeriodError, parse_period, split_period
+from formatting.periods import (
+    ACCEPTED,
+    ACCEPTED_BY_TODAY,
+    accepted_up_to,
+    future_problem,
+    period_problem,
+    too_long_problem,
+)
 from handlers.replies import services, usage_error
 
 
@@ -21,23 +28,13 @@ async def period_or_answer(
     try:
         period = parse_period(words or [default], today)
     except PeriodError as err:
-        await usage_error(context, str(err), ACCEPTED, example)
+        await usage_error(context, period_problem(err), ACCEPTED, example)
         return None
     if period.starts_after(today):
-        await usage_error(
-            context,
-            future_problem(period, today),
-            f"a period that starts today or earlier: {ACCEPTED}",
-            example,
-        )
+        await usage_error(context, future_problem(period, today), ACCEPTED_BY_TODAY, example)
         return None
     if max_days is not None and period.days > max_days:
-        await usage_error(
-            context,
-            f"{describe_period(period)} is {period.days} days long; Telnyx accepts at most {max_days} days here",
-            f"a period of up to {max_days} days: {ACCEPTED}",
-            example,
-        )
+        await usage_error(context, too_long_problem(period, max_days), accepted_up_to(max_days), example)
         return None
     return period.up_to(today)
 

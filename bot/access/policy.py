@@ -42,7 +42,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bot.errors import ConfigError
-from bot.money import Amount
+from bot.money import Amount, refusal_in
 
 
 class Permission(StrEnum):
@@ -304,7 +304,14 @@ def _explain(error: ErrorDetails) -> str:
         return f'{where}: must be a list of Slack ids, e.g. ["U0123ABCD", "S0123ABCD"].'
     if loc in _WHOLE_NUMBERS:
         return f"{where}: {error['input']!r} {_WHOLE_NUMBERS[loc]}"
-    return f"{where}: {error['msg']}"  # our own sentences (and Amount's): already written for people
+    refused = refusal_in(error)
+    if refused is not None:
+        # bot.money's refusal is data; its words are formatting's, imported here and not at the top:
+        # formatting's package imports bot.access (through the top-up flow's words), this module among it.
+        from formatting.amounts import amount_problem
+
+        return f"{where}: {amount_problem(refused)}"
+    return f"{where}: {error['msg']}"  # our own sentences: already written for people
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from bot.money import InvalidAmount, parse_amount
+from bot.money import AmountProblem, InvalidAmount, parse_amount
 
 MAX_DAYS = 365
 MAX_CREDIT = Decimal(100_000)  # far above any real threshold: a typo (a zero too many) is caught
@@ -62,7 +62,7 @@ class Reason(StrEnum):
     NO_KIND = "no_kind"
     NO_THRESHOLD = "no_threshold"  # the kind needs one
     TAKES_NO_THRESHOLD = "takes_no_threshold"
-    BAD_AMOUNT = "bad_amount"  # `detail` is bot.money's sentence
+    BAD_AMOUNT = "bad_amount"  # `amount_problem` is bot.money's reason, `maximum` its largest amount
     BAD_RATE = "bad_rate"
     BAD_COUNT = "bad_count"
     BAD_FACTOR = "bad_factor"
@@ -75,13 +75,17 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class Problem:
-    """A field of a rule refused: why, for which kind, and what was read (shortened)."""
+    """A field of a rule refused: why, for which kind, and what was read (shortened).
+
+    A bad amount also carries bot.money's refusal: why, and the largest amount accepted when it was above.
+    """
 
     field: Field
     reason: Reason
     kind: Kind | None = None
     shown: str = ""
-    detail: str = ""
+    amount_problem: AmountProblem | None = None
+    maximum: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,8 @@ def read_threshold(kind: Kind, raw: str) -> Threshold | Problem:
     """The threshold typed for `kind`, or the problem with it."""
     text = raw.strip()
 
-    def problem(reason: Reason, detail: str = "") -> Problem:
-        return Problem(Field.THRESHOLD, reason, kind, text[:24], detail)
+    def problem(reason: Reason) -> Problem:
+        return Problem(Field.THRESHOLD, reason, kind, text[:24])
 
     if kind is Kind.AUTORECHARGE:
         return Threshold(None) if not text else problem(Reason.TAKES_NO_THRESHOLD)
@@ -118,8 +122,15 @@ def read_threshold(kind: Kind, raw: str) -> Threshold | Problem:
     if kind is Kind.LOW_CREDIT:
         try:
             return Threshold(parse_amount(text, maximum=MAX_CREDIT))
-        except InvalidAmount as err:
-            return problem(Reason.BAD_AMOUNT, err.user_message)
+        except InvalidAmount as err:  # what was read as bot.money shortens it, for its words
+            return Problem(
+                Field.THRESHOLD,
+                Reason.BAD_AMOUNT,
+                kind,
+                err.shown,
+                amount_problem=err.problem,
+                maximum=err.maximum,
+            )
     if kind is Kind.WEBHOOK_FAILURES:
         if text.endswith("%"):
             rate = _number(text.removesuffix("%").strip())

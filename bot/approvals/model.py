@@ -183,7 +183,9 @@ class Refusal(StrEnum):
     """Which rule refused a top-up action; `Refused` carries it with its numbers."""
 
     NOT_ALLOWED = "not_allowed"  # the access policy: `decision` (older records: its words in `said`)
-    INVALID_AMOUNT = "invalid_amount"  # `said` is bot.money's explanation of the amount's grammar
+    # `problem` is bot.money's reason, `subject` what was read, `limit` the largest amount when above it.
+    # Refusals stored before it was data hold bot.money's sentence in `said` instead.
+    INVALID_AMOUNT = "invalid_amount"
     REASON_MISSING = "reason_missing"  # a deny (or a close) needs a reason
     REASON_TOO_LONG = "reason_too_long"  # `count` is the most characters
     OVER_MAX = "over_max"  # `amount` is above `limit`, the policy's max_topup
@@ -210,6 +212,7 @@ class Refused:
     subject: str = ""
     said: str = ""
     decision: Decision | None = None
+    problem: money.AmountProblem | None = None
 
     def note(self) -> str:
         """As the audit record's detail: JSON of the rule and its non-default fields (`from_note` reads it)."""
@@ -219,7 +222,7 @@ class Refused:
             if isinstance(value, Decision):
                 data[f.name] = json.loads(value.note())
             elif f.name != "refusal" and value != f.default:
-                data[f.name] = str(value) if isinstance(value, Decimal) else value
+                data[f.name] = str(value) if isinstance(value, Decimal | StrEnum) else value
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -231,6 +234,8 @@ class Refused:
             data |= {k: Decimal(data[k]) for k in ("amount", "limit", "used") if k in data}
             if "decision" in data:
                 data["decision"] = Decision.from_note(json.dumps(data["decision"]))
+            if "problem" in data:
+                data["problem"] = money.AmountProblem(data["problem"])
             return cls(refusal, **data)
         except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
             return None
@@ -284,11 +289,14 @@ class TooManyPending(TopupError):
 
 def parse_amount(value: str | Decimal | int) -> Decimal:
     """A positive USD amount with at most two decimals (bot.money's grammar), below the store's bound;
-    raise InvalidAmount with the explanation."""
+    raise InvalidAmount with bot.money's reason (data: formatting/approvals.py words it)."""
     try:
         return money.parse_amount(value)
     except money.InvalidAmount as err:
-        raise InvalidAmount(Refused(Refusal.INVALID_AMOUNT, said=err.user_message)) from None
+        refused = Refused(
+            Refusal.INVALID_AMOUNT, subject=err.shown, limit=err.maximum or ZERO, problem=err.problem
+        )
+        raise InvalidAmount(refused) from None
 
 
 _SPACES = re.compile(r"\s+")

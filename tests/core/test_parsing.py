@@ -1,9 +1,17 @@
-"""The /telnyx argument parser: examples, and properties over any text."""
+"""The /telnyx argument parser: examples, and properties over any text (usage errors read through
+formatting/help.py's words)."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.parsing import MAX_INPUT, Parsed, UsageError, parse
+from formatting.help import usage_problem_text
+
+
+def problem(text: str) -> str:
+    got = parse(text)
+    assert isinstance(got, UsageError)
+    return usage_problem_text(got)
 
 
 def test_subcommand_args_and_options():
@@ -27,11 +35,11 @@ def test_subcommand_is_lower_cased_and_empty_text_is_help():
 
 
 def test_usage_errors_say_what_was_wrong():
-    assert "never closed" in parse('topup 5 "oops').problem
-    assert "given twice" in parse("usage messaging status=a status=b").problem
-    assert "no value" in parse("usage messaging status=").problem
-    assert "subcommand" in parse("status=failed").problem
-    assert "characters long" in parse("x" * (MAX_INPUT + 1)).problem
+    assert "never closed" in problem('topup 5 "oops')
+    assert "given twice" in problem("usage messaging status=a status=b")
+    assert "no value" in problem("usage messaging status=")
+    assert "subcommand" in problem("status=failed")
+    assert "characters long" in problem("x" * (MAX_INPUT + 1))
 
 
 @settings(max_examples=400, deadline=None)
@@ -40,7 +48,7 @@ def test_any_text_gives_a_command_or_a_usage_error(text):
     got = parse(text)
     assert isinstance(got, Parsed | UsageError)
     if isinstance(got, UsageError):
-        assert got.problem
+        assert usage_problem_text(got)
     else:
         assert got.name == got.name.lower()
         assert all(isinstance(a, str) for a in got.args)

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from bot.access import Decision, Permission, Verdict
-from bot.approvals import Outcome, Refusal, Refused, Resolution, TopupRequest, TopupState
+from bot.approvals import (
+    InvalidAmount,
+    Outcome,
+    Refusal,
+    Refused,
+    Resolution,
+    TopupRequest,
+    TopupState,
+    parse_amount,
+)
 from bot.audit_trail import DENIED, AuditRecord
 from bot.errors import Doubt, PaymentOutcomeUnknown
+from bot.money import AmountProblem
 from formatting.approvals import APPROVE_OWN, CLOSE_OWN, outcome_text, refusal_text, status_text
 from formatting.audit_trail import audit_record_blocks, detail_text
 
@@ -24,7 +35,27 @@ SAID = [
         Refused(Refusal.NOT_ALLOWED, said="You cannot approve or deny top-ups."),
         "You cannot approve or deny top-ups.",
     ),
-    (Refused(Refusal.INVALID_AMOUNT, said='"abc" is not an amount.'), '"abc" is not an amount.'),
+    (
+        Refused(Refusal.INVALID_AMOUNT, said='"abc" is not an amount.'),
+        '"abc" is not an amount.',
+    ),  # stored before
+    (
+        Refused(Refusal.INVALID_AMOUNT, subject="abc", problem=AmountProblem.NOT_DIGITS),
+        '"abc" is not an amount: write it in digits, e.g. 150, 150.50 or 1,234.56.',
+    ),
+    (
+        Refused(
+            Refusal.INVALID_AMOUNT,
+            subject="1000000000",
+            limit=D("999999999.99"),
+            problem=AmountProblem.ABOVE_MAXIMUM,
+        ),
+        '"1000000000" is too large: amounts are at most $999,999,999.99.',
+    ),
+    (
+        Refused(Refusal.INVALID_AMOUNT, problem=AmountProblem.EMPTY),
+        "No amount given: write one in digits, e.g. 150, 150.50 or 1,234.56.",
+    ),
     (Refused(Refusal.REASON_MISSING), "Give a reason for denying the top-up: the requester sees it."),
     (Refused(Refusal.REASON_TOO_LONG, count=500), "The reason is too long: at most 500 characters."),
     (
@@ -69,6 +100,39 @@ def test_a_refusal_survives_the_audit_record(refused: Refused) -> None:
     assert Refused.from_note(refused.note()) == refused
     record = AuditRecord(1, T0, "U0REQ", "topup.request", "topup", None, None, "refused", refused.note())
     assert detail_text(record) == refusal_text(refused)
+
+
+def test_a_refused_amount_is_stored_as_data_and_said_as_before() -> None:
+    with pytest.raises(InvalidAmount) as caught:
+        parse_amount("12.345")
+    refused = caught.value.refused
+    assert refused == Refused(
+        Refusal.INVALID_AMOUNT, subject="12.345", problem=AmountProblem.TOO_PRECISE_THOUSANDS
+    )
+    assert json.loads(refused.note()) == {
+        "refusal": "invalid_amount",
+        "subject": "12.345",
+        "problem": "too_precise_thousands",
+    }
+    assert refusal_text(refused) == (
+        '"12.345" has more than two decimals: amounts are in whole cents, e.g. 150.50; write thousands as 1,000.'
+    )
+
+
+def test_a_refused_amount_stored_in_words_by_an_older_bot_still_reads() -> None:
+    said = '"5,00" is not an amount: use a dot for cents and commas only between groups of three digits, e.g. 150.'
+    note = json.dumps({"refusal": "invalid_amount", "said": said}, separators=(",", ":"))
+    assert Refused.from_note(note) == Refused(Refusal.INVALID_AMOUNT, said=said)
+    record = AuditRecord(1, T0, "U0REQ", "topup.request", "topup", None, None, "refused", note)
+    assert detail_text(record) == said
+
+
+def test_an_amount_problem_this_bot_does_not_know_is_shown_as_written() -> None:
+    note = '{"refusal":"invalid_amount","subject":"5","problem":"from_a_newer_bot"}'
+    assert Refused.from_note(note) is None
+    assert (
+        detail_text(AuditRecord(1, T0, "U0", "topup.request", "topup", None, None, "refused", note)) == note
+    )
 
 
 @pytest.mark.parametrize("detail", ["four eyes: own request", "", "42", "[]", '{"refusal": "nope"}', "{"])
