@@ -62,6 +62,7 @@ class PeriodProblem(StrEnum):
     NOT_A_MONTH = "not_a_month"  # `typed` looks like YYYY-MM but is no real month
     LAST_N_OUT_OF_RANGE = "last_n_out_of_range"  # `typed` is last-N-days with N not from 1 to `most`
     ENDS_BEFORE_START = "ends_before_start"  # two dates, `last` before `first`
+    TOO_LATE = "too_late"  # `typed` is a real day or month, but the day after it is past the calendar's end
 
 
 class PeriodError(ValueError):
@@ -141,6 +142,13 @@ NAMED: dict[str, Callable[[date], Period]] = {
 
 def parse_period(words: list[str] | tuple[str, ...], today: date) -> Period:
     """Turn one word (or two dates) into a Period; raise PeriodError saying why not."""
+    try:
+        return _parse(words, today)
+    except OverflowError:  # 9999-12-31, 9999-12: a period ends the day after, which no date can hold
+        raise PeriodError(PeriodProblem.TOO_LATE, " ".join(words)) from None
+
+
+def _parse(words: list[str] | tuple[str, ...], today: date) -> Period:
     if len(words) == 2 and all(_DAY.match(w) for w in words):
         first, last = _parse_day(words[0]), _parse_day(words[1])
         if last < first:

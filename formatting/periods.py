@@ -29,6 +29,8 @@ def period_problem(err: PeriodError) -> str:
             return f"`{err.typed}`: N must be between 1 and {err.most}"
         case PeriodProblem.ENDS_BEFORE_START:
             return f"the range ends ({err.last}) before it starts ({err.first})"
+        case PeriodProblem.TOO_LATE:
+            return f"`{err.typed}` is too far ahead: a period must end by 9999-12-31"
 
 
 def describe_period(period: Period) -> str:

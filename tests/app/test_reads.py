@@ -123,6 +123,7 @@ async def test_charges_summary_totals_match_telnyx(bot):
         ("2025-01-01 2025-03-01", "at most 31 days"),
         ("2025-13", "not a real month"),
         ("soon", "not something"),
+        ("9999-12", "too far ahead"),  # the day after its end is past the calendar: refused, not a crash
     ],
 )
 async def test_charges_refuses_bad_periods_before_calling_telnyx(bot, args, problem):

@@ -34,6 +34,17 @@ PINNED: list[tuple[list[str], PeriodProblem, str]] = [
         PeriodProblem.ENDS_BEFORE_START,
         "the range ends (2025-05-01) before it starts (2025-05-20)",
     ),
+    (["9999-12"], PeriodProblem.TOO_LATE, "`9999-12` is too far ahead: a period must end by 9999-12-31"),
+    (
+        ["9999-12-31"],
+        PeriodProblem.TOO_LATE,
+        "`9999-12-31` is too far ahead: a period must end by 9999-12-31",
+    ),
+    (
+        ["2026-01-01", "9999-12-31"],
+        PeriodProblem.TOO_LATE,
+        "`2026-01-01 9999-12-31` is too far ahead: a period must end by 9999-12-31",
+    ),
 ]
 
 
