@@ -28,7 +28,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 PUBLISH = "home.publish"  # outbox kind: payload {"user": ...}
 MIN_GAP = timedelta(seconds=3)
+IDLE = timedelta(
+    days=30
+)  # who has not opened Home for this long is no longer followed (HomeBook.forget_idle)
 
 
 class Topic(StrEnum):
@@ -177,6 +180,15 @@ class HomeBook:
         approvals.observe(self._topup_changed)
         if alerts is not None:
             alerts.observe(self._alerts_changed)
+
+    async def forget_idle(self) -> int:
+        """Stop following people who have not opened Home for IDLE (they left, or never look): their Home is
+        no longer republished on changes; opening it again publishes it fresh. Returns how many."""
+        async with self._store.transaction() as session:
+            gone = await session.execute(
+                delete(HomeViewerRow).where(HomeViewerRow.opened_at < self._now() - IDLE)
+            )
+        return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
     async def opened(self, user: str, seen_hash: str | None) -> Viewer:
         """Remember that `user` opened Home, showing the view `seen_hash` (None: none published yet)."""

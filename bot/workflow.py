@@ -30,11 +30,11 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bot.approvals import TopupRequest, TopupState, Tx
 from bot.outbox import Outbox
@@ -50,6 +50,9 @@ ENDED = frozenset(
         TopupState.OUTCOME_UNKNOWN,
     }
 )
+KEEP_DONE = timedelta(
+    days=30
+)  # a completed step is kept this long (for a look in the database), then dropped
 MAX_EXECUTION_ID = 64  # the column; Slack's ids are a dozen characters
 _PURPOSE = b"telnyx-bot: workflow step tokens at rest"
 _PROCESS_KEY = secrets.token_bytes(32)  # without a bot token (the console): sealed for this process only
@@ -106,6 +109,18 @@ class TokenBox:
 def step_ended(request: TopupRequest) -> bool:
     """True when a step waiting on `request` is to be completed now."""
     return request.state in ENDED
+
+
+async def forget_done(store: Store, now: datetime) -> int:
+    """Drop steps completed more than KEEP_DONE ago (their token was erased then); a waiting step is
+    never dropped. Returns how many."""
+    async with store.transaction() as session:
+        gone = await session.execute(
+            delete(WorkflowStepRow).where(
+                WorkflowStepRow.state == StepState.DONE.value, WorkflowStepRow.completed_at < now - KEEP_DONE
+            )
+        )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class WorkflowSteps:

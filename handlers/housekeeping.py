@@ -1,4 +1,5 @@
-"""What the bot does on its own, at start and every minute: expire, reconcile, forget old replay marks.
+"""What the bot does on its own, at start and every minute: expire, reconcile, forget old replay marks,
+delivered outbox rows, completed Workflow steps, and Home viewers who stopped looking.
 (The balance snapshots and alert rules run on the scheduler's ticks: bot/scheduler.py.)"""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot import replay
+from bot import replay, workflow
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -28,5 +29,8 @@ def sweepers(svc: Services) -> list[Sweeper]:
     async def forget() -> None:
         await replay.forget_old(svc.store, svc.clock())
         await svc.outbox.prune()
+        await workflow.forget_done(svc.store, svc.clock())
+        if svc.home is not None:
+            await svc.home.forget_idle()
 
     return [reconcile, expire, forget]

@@ -10,9 +10,12 @@ from typing import Any
 
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import update
 
 from bot import ids
 from bot.digests.job import book_of
+from bot.store import utcnow
+from bot.store.tables import HomeViewerRow
 from devkit.slackfake.records import visible_text
 from tests.app.alerting import add_rule, set_available, tick
 from tests.app.harness import TOKEN, Bot, running_bot, text_of
@@ -241,6 +244,26 @@ async def test_homes_that_do_not_show_a_change_are_left_alone(bot):
     )
     assert len(publishes(bot, VIEWER)) == 1
     assert publishes(bot, REQUESTER) == []  # never opened Home: nothing published for them
+
+
+async def test_a_home_not_opened_for_30_days_is_no_longer_followed_until_it_is_opened_again(bot):
+    fast(bot)
+    await open_home(bot, FIN)
+    await open_home(bot, ADMIN)
+    now = utcnow()
+    async with bot.svc.store.transaction() as session:  # FIN last looked 31 days ago, ADMIN 29
+        for user, days in ((FIN, 31), (ADMIN, 29)):
+            await session.execute(
+                update(HomeViewerRow)
+                .where(HomeViewerRow.user_id == user)
+                .values(opened_at=now - timedelta(days))
+            )
+    await bot.svc.sweep_once()
+    await bot.command('topup 150 "launch week"', user=REQUESTER)  # both would see the new request
+    assert len(publishes(bot, FIN)) == 1 and len(publishes(bot, ADMIN)) == 2
+    await open_home(bot, FIN)  # back: published fresh, and followed again
+    await bot.command('topup 151 "launch week"', user=REQUESTER)
+    assert len(publishes(bot, FIN)) == 3
 
 
 async def test_refresh_reads_the_balance_again_and_publishes(bot):

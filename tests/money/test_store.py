@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot import workflow
 from bot.access import AccessControl
 from bot.approvals import Approvals, Outcome, TopupState
 from bot.audit_trail import AuditTrail
-from bot.store import SCHEMA_VERSION, Store, StoreError, TopupRow, make_engine
+from bot.store import SCHEMA_VERSION, Store, StoreError, TopupRow, WorkflowStepRow, make_engine
 from bot.store import database as store_module
 from formatting.approvals import outcome_text
 from formatting.telnyx_errors import topup_failure
@@ -235,3 +236,30 @@ async def test_a_table_added_since_the_database_was_made_is_created_at_start(
     assert await again.start() == SCHEMA_VERSION
     async with again.transaction() as session:
         assert await session.scalar(text("SELECT count(*) FROM digest_subscriptions")) == 0
+
+
+async def test_completed_workflow_steps_are_dropped_after_30_days_and_waiting_ones_never(
+    store: Store, approvals: Approvals, clock: Clock
+) -> None:
+    request = await approvals.request(REQUESTER, "40")
+    now = clock.now
+    steps = {  # execution id: (state, completed how long ago)
+        "Fx_old_done": ("done", timedelta(days=31)),
+        "Fx_recent_done": ("done", timedelta(days=29)),
+        "Fx_old_waiting": ("waiting", None),
+    }
+    async with store.transaction() as session:
+        for execution, (state, ago) in steps.items():
+            session.add(
+                WorkflowStepRow(
+                    execution_id=execution,
+                    request_id=request.id,
+                    state=state,
+                    created_at=now - timedelta(days=90),
+                    completed_at=None if ago is None else now - ago,
+                )
+            )
+    assert await workflow.forget_done(store, now) == 1
+    async with store.transaction() as session:
+        kept = set((await session.execute(text("SELECT execution_id FROM workflow_steps"))).scalars())
+    assert kept == {"Fx_recent_done", "Fx_old_waiting"}
