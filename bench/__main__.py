@@ -74,9 +74,13 @@ def revision() -> str:
     """The checkout's commit, "-dirty" when it has changes (read-only git); "unknown" outside git."""
     try:
         found = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=Path(__file__).resolve().parent,
-            capture_output=True, text=True, timeout=10, check=False,
-        )  # fmt: skip
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return found.stdout.strip() or "unknown"
@@ -105,17 +109,25 @@ async def run_all(options: Options) -> dict[str, Any]:
         if options.slack:
             (workdir / "slack").mkdir()
             results["slack"] = await slack_bench.run(
-                workdir / "slack", n=options.n, latency=options.latency, jitter=options.jitter,
-                cache_ttl=options.cache_ttl, profile=options.profile, flood=options.flood,
-            )  # fmt: skip
+                workdir / "slack",
+                n=options.n,
+                latency=options.latency,
+                jitter=options.jitter,
+                cache_ttl=options.cache_ttl,
+                profile=options.profile,
+                flood=options.flood,
+            )
             criteria += slack_criteria(results["slack"]) + flood_criteria(results["slack"])
             criteria += footprint_criteria(results["slack"])
         if options.export:
             (workdir / "export").mkdir()
             results["export"] = await export_bench.run(
-                workdir / "export", sizes=options.export_sizes, latency=options.latency,
-                jitter=options.jitter, bound=options.bound,
-            )  # fmt: skip
+                workdir / "export",
+                sizes=options.export_sizes,
+                latency=options.latency,
+                jitter=options.jitter,
+                bound=options.bound,
+            )
             criteria += export_criteria(results["export"])
     results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["seconds"] = round(time.perf_counter() - started, 1)
@@ -229,11 +241,19 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
     if any(size < 320 for size in sizes):
         parser.error("--export-sizes: each is at least 320 (the sandbox's seeded messaging records)")
     options = Options(
-        n=args.n, flood=args.flood, latency=args.latency, jitter=args.jitter, cache_ttl=args.cache_ttl,
-        bound=args.bound, export_sizes=sizes, sandbox_requests=args.sandbox_requests, slack=not args.no_slack,
-        export=not args.no_export and bool(sizes), sandbox=not args.no_sandbox,
+        n=args.n,
+        flood=args.flood,
+        latency=args.latency,
+        jitter=args.jitter,
+        cache_ttl=args.cache_ttl,
+        bound=args.bound,
+        export_sizes=sizes,
+        sandbox_requests=args.sandbox_requests,
+        slack=not args.no_slack,
+        export=not args.no_export and bool(sizes),
+        sandbox=not args.no_sandbox,
         profile=args.out.resolve() / "bot.prof" if args.profile else None,
-    )  # fmt: skip
+    )
     return options, args.out
 
 

@@ -119,9 +119,15 @@ class Probe:
         """Spawn the worker; it imports while the caller goes on."""
         with (world.workdir / "probe.log").open("wb") as log:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.export_probe", stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, stderr=log, env=child_env(world.settings()), cwd=world.workdir,
-            )  # fmt: skip
+                sys.executable,
+                "-m",
+                "bench.export_probe",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+                env=child_env(world.settings()),
+                cwd=world.workdir,
+            )
         return cls(process)
 
     async def _line(self) -> str:

@@ -144,9 +144,17 @@ def export_table(export: dict[str, Any]) -> Table:
         f"{export['latency_s'] * 1000:.0f} ms + up to {export['jitter_s'] * 1000:.0f} ms)"
     )
     headers = [
-        "records", "pages", "done s", "limit s", "fetched s", "Telnyx req", "bot RSS +MB",
-        "stream peak KB", "CSV KB", "complete",
-    ]  # fmt: skip
+        "records",
+        "pages",
+        "done s",
+        "limit s",
+        "fetched s",
+        "Telnyx req",
+        "bot RSS +MB",
+        "stream peak KB",
+        "CSV KB",
+        "complete",
+    ]
     return Table(title, headers, rows)
 
 

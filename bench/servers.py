@@ -109,9 +109,16 @@ async def running_server(
     with log_path.open("wb") as log:
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
-            sys.executable, *profiler, "-m", "bench.serve", kind,
-            stdout=asyncio.subprocess.PIPE, stderr=log, env=child_env(settings), cwd=workdir,
-        )  # fmt: skip
+            sys.executable,
+            *profiler,
+            "-m",
+            "bench.serve",
+            kind,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log,
+            env=child_env(settings),
+            cwd=workdir,
+        )
     try:
         assert process.stdout is not None
         deadline = time.monotonic() + READY_TIMEOUT

@@ -98,10 +98,15 @@ async def _one(client: str, fault: str | None) -> str:
             slack.add_user("U0ALICE", name="alice", real_name="Alice")
             slack.add_channel("C0GENERAL", name="general")
             settings = Settings.from_mapping(
-                {"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": slack.api_url,
-                 "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
-                 "DATABASE_URL": f"sqlite+aiosqlite:///{Path(tmp) / 'bot.db'}"}
-            )  # fmt: skip
+                {
+                    "SLACK_BOT_TOKEN": TOKEN,
+                    "SLACK_APP_TOKEN": APP_TOKEN,
+                    "SLACK_API_URL": slack.api_url,
+                    "TELNYX_API_KEY": KEY,
+                    "TELNYX_BASE_URL": sandbox.base_url,
+                    "DATABASE_URL": f"sqlite+aiosqlite:///{Path(tmp) / 'bot.db'}",
+                }
+            )
             app = create_app(settings)
             svc = services_of(app)
             await svc.start()

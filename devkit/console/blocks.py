@@ -179,10 +179,18 @@ class BlockRenderer:
 def describe_input(element: dict[str, Any]) -> str:
     """What an input element takes, with its current value: 'number, 0 to 500, now 100.00'."""
     kind = str(element.get("type"))
-    desc = {"plain_text_input": "text", "number_input": "number", "email_text_input": "e-mail address",
-            "url_text_input": "URL", "datepicker": "date YYYY-MM-DD", "timepicker": "time HH:MM",
-            "static_select": "choose one", "radio_buttons": "choose one", "checkboxes": "choose any",
-            "multi_static_select": "choose any"}.get(kind, kind)  # fmt: skip
+    desc = {
+        "plain_text_input": "text",
+        "number_input": "number",
+        "email_text_input": "e-mail address",
+        "url_text_input": "URL",
+        "datepicker": "date YYYY-MM-DD",
+        "timepicker": "time HH:MM",
+        "static_select": "choose one",
+        "radio_buttons": "choose one",
+        "checkboxes": "choose any",
+        "multi_static_select": "choose any",
+    }.get(kind, kind)
     if kind == "number_input":
         low, high = element.get("min_value"), element.get("max_value")
         if low is not None or high is not None:

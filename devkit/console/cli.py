@@ -32,8 +32,13 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser: 
     parser.add_argument(
         "--script", metavar="FILE", help="run the lines of FILE (- for stdin), then exit; non-zero on error"
     )
-    parser.add_argument("--downloads", metavar="DIR", type=Path, default=DEFAULT_DOWNLOADS,
-                        help="where files the app uploads are saved (default ./downloads)")  # fmt: skip
+    parser.add_argument(
+        "--downloads",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_DOWNLOADS,
+        help="where files the app uploads are saved (default ./downloads)",
+    )
     parser.add_argument(
         "--seed", type=int, default=SANDBOX_SEED, help=f"the sandbox account's seed (default {SANDBOX_SEED})"
     )
@@ -48,11 +53,22 @@ async def _handle(settings: Settings, args: argparse.Namespace) -> int:
 def banner(stack: ConsoleStack) -> Panel:
     """Says loudly which account the answers come from, and how to use the console."""
     how = Text.assemble(
-        "Type what you would type in Slack, e.g. ", ("/telnyx help", "bold"), " or ", ("/telnyx balance", "bold"),
-        ". Buttons are numbered: ", ("click 2", "bold"), ". Switch person with ", ("as rita", "bold"),
-        " and channel with ", ("in #approvals", "bold"), "; ", ("people", "bold"), " lists who is who, ",
-        ("help", "bold"), " the console's commands.",
-    )  # fmt: skip
+        "Type what you would type in Slack, e.g. ",
+        ("/telnyx help", "bold"),
+        " or ",
+        ("/telnyx balance", "bold"),
+        ". Buttons are numbered: ",
+        ("click 2", "bold"),
+        ". Switch person with ",
+        ("as rita", "bold"),
+        " and channel with ",
+        ("in #approvals", "bold"),
+        "; ",
+        ("people", "bold"),
+        " lists who is who, ",
+        ("help", "bold"),
+        " the console's commands.",
+    )
     if stack.real:
         what = Text(
             "REAL TELNYX ACCOUNT (TELNYX_API_KEY is set): answers show your real account's data, and an "

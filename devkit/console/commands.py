@@ -156,9 +156,14 @@ async def click(session: ConsoleSession, rest: str) -> None:
         Text(f"{session.names.user(session.user)} clicked [{spec.number}] {spec.label}", style="dim")
     )
     response = await _requests(session).block_action(
-        spec.action_id, element.get("value"), user=session.user, message=message, view=view,
-        block_id=spec.block_id, action=action,
-    )  # fmt: skip
+        spec.action_id,
+        element.get("value"),
+        user=session.user,
+        message=message,
+        view=view,
+        block_id=spec.block_id,
+        action=action,
+    )
     _check(session, response, f"the click on {spec.label}")
     await _after(session, from_home=view is not None and view.get("type") == "home")
 
@@ -259,8 +264,14 @@ async def show(session: ConsoleSession, rest: str) -> None:
     if not messages:
         session.out.print(Text(f"({look.names.channel(channel)} has no messages you can see)", style="dim"))
     for message in messages:
-        shown = render_message(message, look, viewer=session.user, first_button=session.next_button,
-                               mark=session.mark, files=session.saved)  # fmt: skip
+        shown = render_message(
+            message,
+            look,
+            viewer=session.user,
+            first_button=session.next_button,
+            mark=session.mark,
+            files=session.saved,
+        )
         session.remember(shown.buttons, Target(channel=message.channel, ts=message.ts))
         session.out.print(shown.renderable)
 

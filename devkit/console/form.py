@@ -19,11 +19,21 @@ from devkit.console.people import ROOMS, find_person, find_room
 CANCEL = "!cancel"
 SUPPORTED = frozenset(
     {
-        "plain_text_input", "number_input", "email_text_input", "url_text_input", "datepicker", "timepicker",
-        "static_select", "radio_buttons", "checkboxes", "multi_static_select", "users_select",
-        "conversations_select", "channels_select",
+        "plain_text_input",
+        "number_input",
+        "email_text_input",
+        "url_text_input",
+        "datepicker",
+        "timepicker",
+        "static_select",
+        "radio_buttons",
+        "checkboxes",
+        "multi_static_select",
+        "users_select",
+        "conversations_select",
+        "channels_select",
     }
-)  # fmt: skip
+)
 _MULTI = ("checkboxes", "multi_static_select")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -230,8 +230,15 @@ class ConsoleSession:
             self.out.print(saved_line, soft_wrap=True)
         look = self.look()
         for message, changed in changes.messages:
-            shown = render_message(message, look, viewer=self.user, first_button=self.next_button,
-                                   changed=changed, mark=self.mark, files=self.saved)  # fmt: skip
+            shown = render_message(
+                message,
+                look,
+                viewer=self.user,
+                first_button=self.next_button,
+                changed=changed,
+                mark=self.mark,
+                files=self.saved,
+            )
             self.remember(shown.buttons, Target(channel=message.channel, ts=message.ts))
             self.out.print(shown.renderable)
         if changes.deleted:

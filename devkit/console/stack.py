@@ -27,8 +27,16 @@ from devkit.console.people import policy_path, seed
 from devkit.slackfake import FakeSlack, SlackRequests
 
 
-def console_mapping(user: Settings, *, slack_api_url: str, bot_token: str, signing_secret: str,
-                    database_url: str, telnyx_base_url: str, telnyx_api_key: str) -> dict[str, str]:  # fmt: skip
+def console_mapping(
+    user: Settings,
+    *,
+    slack_api_url: str,
+    bot_token: str,
+    signing_secret: str,
+    database_url: str,
+    telnyx_base_url: str,
+    telnyx_api_key: str,
+) -> dict[str, str]:
     """The settings the console's app runs with: the user's tuning, the fake Slack, the bundled policy."""
     return {
         "SLACK_BOT_TOKEN": bot_token,

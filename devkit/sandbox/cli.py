@@ -73,10 +73,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "time, so the account is seen to spend",
     )
     parser.add_argument(
-        "--fault", type=parse_fault, action="append", default=[], metavar="PATH=STATUS",
+        "--fault",
+        type=parse_fault,
+        action="append",
+        default=[],
+        metavar="PATH=STATUS",
         help=f"answer STATUS ({', '.join(map(str, FAULT_STATUSES))}) to requests whose path starts with PATH "
-             "(a Telnyx API path such as /v2/balance, or /v2/ for all); repeatable",
-    )  # fmt: skip
+        "(a Telnyx API path such as /v2/balance, or /v2/ for all); repeatable",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:

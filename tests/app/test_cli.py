@@ -29,9 +29,15 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
 
 async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), 60)
     finally:
@@ -43,8 +49,14 @@ async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, st
 
 async def test_check_reports_ok_for_slack_and_telnyx(tmp_path):
     async with Sandbox(SandboxConfig(api_key=KEY)) as sandbox, FakeSlack(bot_token=TOKEN) as slack:
-        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.api_url, "TELNYX_API_KEY": KEY,
-                    "TELNYX_BASE_URL": sandbox.base_url})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+            }
+        )
         code, out = await _run(["check"], env, tmp_path)
     assert code == 0, out
     assert "configuration: OK" in out and "slack auth.test: OK" in out and "telnyx GET /balance: OK" in out
@@ -61,9 +73,15 @@ async def test_check_tries_the_app_level_token_when_it_is_set(tmp_path):
 
 async def test_check_reports_each_failure_with_its_reason_and_no_secret(tmp_path):
     async with Sandbox(SandboxConfig(api_key=KEY)) as sandbox, FakeSlack(bot_token=TOKEN) as slack:
-        env = _env({"SLACK_BOT_TOKEN": "xoxb-not-the-right-one", "SLACK_APP_TOKEN": "xapp-not-the-right-one",
-                    "SLACK_API_URL": slack.api_url, "TELNYX_API_KEY": "KEYnotright",
-                    "TELNYX_BASE_URL": sandbox.base_url})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-not-the-right-one",
+                "SLACK_APP_TOKEN": "xapp-not-the-right-one",
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": "KEYnotright",
+                "TELNYX_BASE_URL": sandbox.base_url,
+            }
+        )
         code, out = await _run(["check"], env, tmp_path)
     assert code == 1
     assert "slack auth.test: FAILED (invalid_auth)" in out and "telnyx GET /balance: FAILED" in out
@@ -80,13 +98,29 @@ async def test_http_mode_finishes_in_flight_work_on_sigterm_then_exits_0(tmp_pat
         Sandbox(SandboxConfig(api_key=KEY, faults=faults)) as sandbox,
         FakeSlack(bot_token=TOKEN) as slack,
     ):
-        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-                    "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            }
+        )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--http", "--port", "0", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--http",
+            "--port",
+            "0",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         try:
             url = None
             while url is None:
@@ -116,13 +150,26 @@ async def test_socket_mode_answers_a_command_then_exits_0_on_sigterm(tmp_path):
         Sandbox(SandboxConfig(api_key=KEY)) as sandbox,
         FakeSlack(bot_token=TOKEN, app_token="xapp-1-test") as slack,
     ):
-        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-1-test", "SLACK_API_URL": slack.api_url,
-                    "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_APP_TOKEN": "xapp-1-test",
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            }
+        )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         try:
             await asyncio.wait_for(slack.socket.connected.wait(), 60)
             fields = PayloadBuilder(fake=slack, team_id="T0TEST", api_app_id="A0TEST").command(
@@ -150,8 +197,14 @@ async def test_run_without_a_telnyx_key_stops_with_the_fix_and_no_traceback(tmp_
 
 async def test_a_bad_access_policy_stops_the_start_naming_the_field(tmp_path):
     (tmp_path / "policy.toml").write_text('[limits]\nmax_topup = "12.345"\n')
-    env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "TELNYX_API_KEY": KEY,
-                "ACCESS_POLICY": str(tmp_path / "policy.toml")})  # fmt: skip
+    env = _env(
+        {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "TELNYX_API_KEY": KEY,
+            "ACCESS_POLICY": str(tmp_path / "policy.toml"),
+        }
+    )
     code, out = await _run(["run", "--http", "--port", "0"], env, tmp_path)
     assert code == 2 and "limits.max_topup" in out and "Traceback" not in out
 
@@ -166,15 +219,27 @@ async def _until_exit(args: list[str], env: dict[str, str], cwd: Path) -> tuple[
 @pytest.mark.parametrize(
     ("mode", "bot_token", "app_token", "says"),
     [
-        (["run"], "xoxb-wrong-bot-token", APP_TOKEN,
-         "Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)"),
-        (["run"], TOKEN, "xapp-1-wrong-app-token",
-         "Slack refused SLACK_APP_TOKEN (apps.connections.open: invalid_auth)"),
-        (["run", "--http", "--port", "0"], "xoxb-wrong-bot-token", None,
-         "Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)"),
+        (
+            ["run"],
+            "xoxb-wrong-bot-token",
+            APP_TOKEN,
+            "Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)",
+        ),
+        (
+            ["run"],
+            TOKEN,
+            "xapp-1-wrong-app-token",
+            "Slack refused SLACK_APP_TOKEN (apps.connections.open: invalid_auth)",
+        ),
+        (
+            ["run", "--http", "--port", "0"],
+            "xoxb-wrong-bot-token",
+            None,
+            "Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)",
+        ),
     ],
     ids=["socket-mode-bot-token", "socket-mode-app-token", "http-mode-bot-token"],
-)  # fmt: skip
+)
 async def test_a_token_slack_refuses_stops_the_start_with_one_line_and_exit_2(
     tmp_path, mode, bot_token, app_token, says
 ):
@@ -182,9 +247,16 @@ async def test_a_token_slack_refuses_stops_the_start_with_one_line_and_exit_2(
         Sandbox(SandboxConfig(api_key=KEY)) as sandbox,
         FakeSlack(bot_token=TOKEN, app_token=APP_TOKEN) as slack,
     ):
-        env = _env({"SLACK_BOT_TOKEN": bot_token, "SLACK_API_URL": slack.api_url, "TELNYX_API_KEY": KEY,
-                    "TELNYX_BASE_URL": sandbox.base_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-                    **({"SLACK_APP_TOKEN": app_token} if app_token else {"SLACK_SIGNING_SECRET": SECRET})})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": bot_token,
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+                **({"SLACK_APP_TOKEN": app_token} if app_token else {"SLACK_SIGNING_SECRET": SECRET}),
+            }
+        )
         code, out, took = await _until_exit(mode, env, tmp_path)
     assert code == 2 and took < 15, out
     [line] = [line for line in out.splitlines() if "Slack refused" in line]  # said once, on one line
@@ -198,9 +270,16 @@ async def test_a_token_slack_refuses_stops_the_start_with_one_line_and_exit_2(
 async def test_a_revoked_bot_token_is_named_with_its_reason(tmp_path):
     async with Sandbox(SandboxConfig(api_key=KEY)) as sandbox, FakeSlack(bot_token=TOKEN) as slack:
         slack.fail_next("auth.test", "token_revoked")
-        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-                    "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            }
+        )
         code, out, took = await _until_exit(["run", "--http", "--port", "0"], env, tmp_path)
     assert code == 2 and took < 15, out
     assert "Slack refused SLACK_BOT_TOKEN (auth.test: token_revoked): the token was revoked" in out
@@ -216,13 +295,26 @@ def _free_port() -> int:
 async def test_slack_out_of_reach_is_retried_with_one_line_per_attempt_until_it_answers(tmp_path):
     port = _free_port()  # nothing listens there yet: every connection is refused
     async with Sandbox(SandboxConfig(api_key=KEY)) as sandbox:
-        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
-                    "SLACK_API_URL": f"http://127.0.0.1:{port}/api/", "TELNYX_API_KEY": KEY,
-                    "TELNYX_BASE_URL": sandbox.base_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_APP_TOKEN": APP_TOKEN,
+                "SLACK_API_URL": f"http://127.0.0.1:{port}/api/",
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            }
+        )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         lines: list[str] = []
         try:
             async with asyncio.timeout(30):  # two attempts: start-up, then 1 s of backoff
@@ -264,9 +356,12 @@ async def test_the_readme_sandbox_instructions_work_copy_pasted(tmp_path):
     assert command.startswith(".venv/bin/telnyx-bot sandbox ") and "4010" in command
     argv = [sys.executable, "-m", "bot", *command.split()[1:]]
     sandbox = await asyncio.create_subprocess_exec(
-        *[arg.replace("4010", port) for arg in argv], env=_env({}), cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        *[arg.replace("4010", port) for arg in argv],
+        env=_env({}),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         printed = [(await asyncio.wait_for(sandbox.stdout.readline(), 30)).decode() for _ in range(3)]
         assert printed[0].startswith("Telnyx sandbox on"), printed

@@ -49,9 +49,16 @@ async def _drain(proc: Any, out: Output) -> None:
 async def bot_process(env: dict[str, str], cwd: Path, *args: str) -> AsyncIterator[tuple[Any, Output]]:
     """`python -m bot run ...` with stdout and stderr as one stream, read into an Output as it comes."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     out = Output()
     reader = asyncio.create_task(_drain(proc, out))
     try:
@@ -108,11 +115,20 @@ async def test_json_logs_are_one_object_a_line_with_request_context_and_never_a_
         FakeSlack(bot_token=TOKEN) as slack,
     ):
         populate(slack)
-        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-                    "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "ACCESS_POLICY": "access.toml",
-                    # DEBUG: slack_sdk then logs each response_url it posts to, and the redaction must hold
-                    "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG"})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+                "ACCESS_POLICY": "access.toml",
+                # DEBUG: slack_sdk then logs each response_url it posts to, and the redaction must hold
+                "LOG_FORMAT": "json",
+                "LOG_LEVEL": "DEBUG",
+            }
+        )
         async with bot_process(env, tmp_path, "--http", "--port", "0") as (proc, out):
             url = (await line_matching(proc, out, r"listening on (http://[^\s\"]+/slack/events)")).group(1)
             async with SlackRequests(url, SECRET, fake=slack) as requests:
@@ -153,10 +169,18 @@ async def test_socket_mode_serves_healthz_readyz_and_metrics_on_health_port(tmp_
         Sandbox(SandboxConfig(api_key=KEY)) as sandbox,
         FakeSlack(bot_token=TOKEN, app_token=APP_TOKEN) as slack,
     ):
-        env = _env({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": slack.api_url,
-                    "TELNYX_API_KEY": KEY, "TELNYX_BASE_URL": sandbox.base_url,
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-                    "HEALTH_PORT": "0", "LOG_FORMAT": "json"})  # fmt: skip
+        env = _env(
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_APP_TOKEN": APP_TOKEN,
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "TELNYX_BASE_URL": sandbox.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+                "HEALTH_PORT": "0",
+                "LOG_FORMAT": "json",
+            }
+        )
         async with bot_process(env, tmp_path) as (proc, out), aiohttp.ClientSession() as http:
             found = await line_matching(proc, out, r"health and metrics: listening on (http://[^\s\"]+) ")
             health = found.group(1)

@@ -184,9 +184,14 @@ async def test_usage_filters_reach_telnyx_as_deep_object_filters(bot):
 
 @pytest.mark.parametrize(
     ("args", "problem"),
-    [("", "needs a record type"), ("texting", "is not a record type"), ("messaging soon", "neither a period"),
-     ("messaging page=2", "cannot be a filter"), ("messaging last-0-days", "between 1 and")],
-)  # fmt: skip
+    [
+        ("", "needs a record type"),
+        ("texting", "is not a record type"),
+        ("messaging soon", "neither a period"),
+        ("messaging page=2", "cannot be a filter"),
+        ("messaging last-0-days", "between 1 and"),
+    ],
+)
 async def test_usage_refuses_bad_arguments_before_calling_telnyx(bot, args, problem):
     text = text_of(await bot.command(f"usage {args}"))
     assert problem in text and "/telnyx usage messaging" in text
@@ -200,8 +205,11 @@ async def test_usage_export_csv_equals_the_sandbox_records(bot):
     [upload] = bot.slack.files
     rows = upload.content.decode().splitlines()
     start = datetime(2026, 10, 30).isoformat()
-    expected = [r["id"] for r in bot.sandbox.state.detail_records
-                if r["record_type"] == "message_detail_record" and r["created_at"] >= start]  # fmt: skip
+    expected = [
+        r["id"]
+        for r in bot.sandbox.state.detail_records
+        if r["record_type"] == "message_detail_record" and r["created_at"] >= start
+    ]
     got = [row.split(",")[0] for row in rows[1:]]
     assert sorted(got) == sorted(expected) and len(got) == len(set(got))
     # a private answer's export is private: progress and file in the app's DM with the asker

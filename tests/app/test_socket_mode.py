@@ -222,9 +222,13 @@ async def test_an_envelope_delivered_again_after_a_reconnect_is_handled_once(soc
 async def test_an_app_token_slack_refuses_stops_the_runner(tmp_path: Path) -> None:
     async with FakeSlack(bot_token=TOKEN, app_token=APP_TOKEN) as slack:
         settings = Settings.from_mapping(
-            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.api_url, "TELNYX_API_KEY": KEY,
-             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"}
-        )  # fmt: skip
+            {
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_API_URL": slack.api_url,
+                "TELNYX_API_KEY": KEY,
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            }
+        )
         app = create_app(settings)
         runner = SocketModeRunner(app, "xapp-wrong", SocketModeState(), api_url=slack.api_url, timing=FAST)
         with pytest.raises(AppTokenRefused) as refused:

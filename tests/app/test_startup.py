@@ -30,10 +30,14 @@ def _settings(api_url: str, bot_token: str = TOKEN, app_token: str = APP_TOKEN) 
 
 @pytest.mark.parametrize(
     ("error", "reason"),
-    [("invalid_auth", "the token is not valid"), ("account_inactive", "the token's user or workspace has been deactivated"),
-     ("token_revoked", "the token was revoked"), ("not_authed", "no token reached Slack"),
-     ("team_access_not_granted", "Slack's error code team_access_not_granted")],
-)  # fmt: skip
+    [
+        ("invalid_auth", "the token is not valid"),
+        ("account_inactive", "the token's user or workspace has been deactivated"),
+        ("token_revoked", "the token was revoked"),
+        ("not_authed", "no token reached Slack"),
+        ("team_access_not_granted", "Slack's error code team_access_not_granted"),
+    ],
+)
 async def test_each_refusal_of_the_bot_token_is_explained(error, reason):
     async with FakeSlack(bot_token=TOKEN) as slack:
         slack.fail_next("auth.test", error)

@@ -51,9 +51,18 @@ def _env(tmp_path: Path, slack: FakeSlack, sandbox: Sandbox) -> dict[str, str]:
 async def _start(env: dict[str, str], cwd: Path) -> tuple[asyncio.subprocess.Process, str]:
     """`telnyx-bot run --http` on a free port; returns the process and its events URL once it listens."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--http", "--port", "0", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--http",
+        "--port",
+        "0",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     assert proc.stdout is not None
     while True:
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()

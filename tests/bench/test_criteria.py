@@ -12,9 +12,14 @@ N = 500
 
 def burst(**figures: Any) -> dict[str, Any]:
     base = {
-        "acks_over_3s": 0, "ack_p99_ms": 900.0, "replies": N, "replies_answered": N, "last_reply_s": 2.0,
-        "telnyx_requests": 1, "answers_saying_freshness": N,
-    }  # fmt: skip
+        "acks_over_3s": 0,
+        "ack_p99_ms": 900.0,
+        "replies": N,
+        "replies_answered": N,
+        "last_reply_s": 2.0,
+        "telnyx_requests": 1,
+        "answers_saying_freshness": N,
+    }
     return {**base, **figures}
 
 
@@ -81,10 +86,16 @@ def run(
 ) -> dict[str, Any]:
     pages = records // 50
     return {
-        "records": records, "pages": pages, "bound": 4, "done_s": done, "limit_s": 1.3 * pages / 4 * 0.3,
-        "peak_growth_mb": growth_mb, "file_kb": file_kb, "probe": {"peak_kb": probe_kb},
+        "records": records,
+        "pages": pages,
+        "bound": 4,
+        "done_s": done,
+        "limit_s": 1.3 * pages / 4 * 0.3,
+        "peak_growth_mb": growth_mb,
+        "file_kb": file_kb,
+        "probe": {"peak_kb": probe_kb},
         "file": {"rows": records, "distinct_ids": records, "complete": True, "newest_first": True, **file},
-    }  # fmt: skip
+    }
 
 
 def export(*runs: dict[str, Any]) -> dict[str, Any]:

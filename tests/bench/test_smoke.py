@@ -62,8 +62,12 @@ def test_every_export_is_complete_ordered_and_measured(results: dict[str, Any]) 
     runs = results["export"]["runs"]
     assert [r["records"] for r in runs] == list(SIZES)
     for run in runs:
-        assert run["file"] == {"rows": run["records"], "distinct_ids": run["records"], "newest_first": True,
-                               "complete": True}, run  # fmt: skip
+        assert run["file"] == {
+            "rows": run["records"],
+            "distinct_ids": run["records"],
+            "newest_first": True,
+            "complete": True,
+        }, run
         assert run["telnyx_requests"] == run["pages"] == run["records"] // 50
         assert 0 < run["pages_fetched_s"] <= run["done_s"]
         assert run["final_message"].startswith("Export of")

@@ -86,8 +86,19 @@ def test_no_secret_or_response_url_survives_in_either_format(log_format):
         finally:
             RESPONSE_URLS.reset(urls)
     text = out.getvalue()
-    for leaked in (TOKEN, APP_TOKEN, SECRET, KEY, own_url, "example.test/r/1", "xoxp-9", "hooks.slack.com",
-                   "pg-password-1", "KEY0186D3F0", "xoxe-1"):  # fmt: skip
+    for leaked in (
+        TOKEN,
+        APP_TOKEN,
+        SECRET,
+        KEY,
+        own_url,
+        "example.test/r/1",
+        "xoxp-9",
+        "hooks.slack.com",
+        "pg-password-1",
+        "KEY0186D3F0",
+        "xoxe-1",
+    ):
         assert leaked not in text, leaked
     assert text.count("[response_url]") == 3 and "postgresql://bot:[redacted]@db.internal" in text
     if log_format == "text":

@@ -22,11 +22,17 @@ AUDIT_HISTORY = (
     ("update", "auto_recharge_pref", "recharge_amount", "100.00", "250.00"),
     ("update", "auto_recharge_pref", "enabled", False, True),
     ("update", "phone_number", "tags", ["sandbox"], ["sandbox", "sales"]),
-    ("update", "messaging_profile", "webhook_url", "https://old.example.com/hook", "https://hooks.example.com/telnyx/events"),
+    (
+        "update",
+        "messaging_profile",
+        "webhook_url",
+        "https://old.example.com/hook",
+        "https://hooks.example.com/telnyx/events",
+    ),
     ("create", "api_key", "status", None, "active"),
     ("delete", "api_key", "status", "active", None),
     ("update", "user", "email", "old-billing@sandbox.example.com", USER_EMAIL),
-)  # fmt: skip
+)
 MADE_BY = ("account_owner", "organization_member", "account_manager", "telnyx")
 
 

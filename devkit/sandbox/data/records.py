@@ -26,11 +26,22 @@ RECORD_TYPES: dict[str, tuple[str, str]] = {
     "webrtc": ("webrtc_detail_record", "started_at"),
 }
 COUNTS = {"messaging": 320, "verify": 80, "conference": 40, "call-control": 110, "sip-trunking": 60}
-OUTBOUND_SMS_STATUS = (("delivered", 80), ("failed", 6), ("gw_timeout", 3), ("dlr_unconfirmed", 4),
-                       ("dlr_timeout", 3), ("gw_reject", 4))  # fmt: skip
+OUTBOUND_SMS_STATUS = (
+    ("delivered", 80),
+    ("failed", 6),
+    ("gw_timeout", 3),
+    ("dlr_unconfirmed", 4),
+    ("dlr_timeout", 3),
+    ("gw_reject", 4),
+)
 SMS_ERRORS = {"failed": "40008", "gw_timeout": "40006", "gw_reject": "40300", "dlr_timeout": "40012"}
-CALL_OUTCOMES = (("answered", "normal_clearing", 70), ("no_answer", "no_answer", 12), ("busy", "user_busy", 8),
-                 ("failed", "call_rejected", 5), ("failed", "unallocated_number", 5))  # fmt: skip
+CALL_OUTCOMES = (
+    ("answered", "normal_clearing", 70),
+    ("no_answer", "no_answer", 12),
+    ("busy", "user_busy", 8),
+    ("failed", "call_rejected", 5),
+    ("failed", "unallocated_number", 5),
+)
 
 
 # the other ends of calls and messages: fictional numbers too

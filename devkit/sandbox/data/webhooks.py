@@ -20,8 +20,14 @@ EXAMPLE_EVENT_TYPE = "message.finalized"
 EXAMPLE_MAX_AGE = timedelta(days=2)
 PRIMARY = "https://hooks.example.com/telnyx/events"
 FAILOVER = "https://failover.example.net/telnyx/events"
-EVENT_TYPES = ("message.sent", "message.finalized", "message.received", "call.initiated", "call.answered",
-               "call.hangup")  # fmt: skip
+EVENT_TYPES = (
+    "message.sent",
+    "message.finalized",
+    "message.received",
+    "call.initiated",
+    "call.answered",
+    "call.hangup",
+)
 REQUEST_HEADERS = [
     ["Accept", "*/*"],
     ["Content-Type", "application/json"],

@@ -48,8 +48,13 @@ def option(label: str, value: str) -> dict[str, Any]:
 
 
 def field(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
-    return {"type": "input", "block_id": block_id, "optional": optional, "label": _text(label),
-            "element": {"action_id": ids.INPUT, **element}}  # fmt: skip
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": _text(label),
+        "element": {"action_id": ids.INPUT, **element},
+    }
 
 
 AUTORECHARGE_VIEW = {
@@ -59,17 +64,41 @@ AUTORECHARGE_VIEW = {
     "submit": _text("Save"),
     "close": _text("Cancel"),
     "blocks": [
-        field(ids.BLOCK_AR_ENABLED, "Enabled", {"type": "radio_buttons", "options": [option("On", "on"), option("Off", "off")],
-                                              "initial_option": option("On", "on")}),
-        field(ids.BLOCK_AR_THRESHOLD, "Threshold (USD)", {"type": "number_input", "is_decimal_allowed": True,
-                                                         "min_value": "0", "initial_value": "100.00"}),
-        field(ids.BLOCK_AR_AMOUNT, "Amount (USD)", {"type": "number_input", "is_decimal_allowed": True, "min_value": "1"}),
-        field(ids.BLOCK_AR_PREFERENCE, "Pay with", {"type": "static_select", "options": [option("Card / PayPal", "credit_paypal"),
-                                                                                   option("ACH", "ach")]}),
-        field(ids.BLOCK_AR_INVOICE, "Invoice", {"type": "checkboxes", "options": [option("E-mail an invoice", "yes")]},
-              optional=True),
+        field(
+            ids.BLOCK_AR_ENABLED,
+            "Enabled",
+            {
+                "type": "radio_buttons",
+                "options": [option("On", "on"), option("Off", "off")],
+                "initial_option": option("On", "on"),
+            },
+        ),
+        field(
+            ids.BLOCK_AR_THRESHOLD,
+            "Threshold (USD)",
+            {"type": "number_input", "is_decimal_allowed": True, "min_value": "0", "initial_value": "100.00"},
+        ),
+        field(
+            ids.BLOCK_AR_AMOUNT,
+            "Amount (USD)",
+            {"type": "number_input", "is_decimal_allowed": True, "min_value": "1"},
+        ),
+        field(
+            ids.BLOCK_AR_PREFERENCE,
+            "Pay with",
+            {
+                "type": "static_select",
+                "options": [option("Card / PayPal", "credit_paypal"), option("ACH", "ach")],
+            },
+        ),
+        field(
+            ids.BLOCK_AR_INVOICE,
+            "Invoice",
+            {"type": "checkboxes", "options": [option("E-mail an invoice", "yes")]},
+            optional=True,
+        ),
     ],
-}  # fmt: skip
+}
 
 
 def tracked(fn: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
@@ -101,26 +130,58 @@ async def command(ack: Any, body: dict[str, Any], context: Any, respond: Any, cl
     user = body["user_id"]
     if word == "balance":
         fresh = await svc.telnyx.balance()
-        blocks = [{"type": "header", "text": _text("Account balance")},
-                  {"type": "section", "fields": [_text(f"*Balance*\n${fresh.value.balance}", "mrkdwn"),
-                                                 _text(f"*Available*\n${fresh.value.available_credit}", "mrkdwn")]},
-                  {"type": "actions", "elements": [button("Refresh", ids.ACTION_REFRESH_BALANCE, "r"),
-                                                   button("Share in channel", ids.ACTION_SHARE, "balance")]}]  # fmt: skip
+        blocks = [
+            {"type": "header", "text": _text("Account balance")},
+            {
+                "type": "section",
+                "fields": [
+                    _text(f"*Balance*\n${fresh.value.balance}", "mrkdwn"),
+                    _text(f"*Available*\n${fresh.value.available_credit}", "mrkdwn"),
+                ],
+            },
+            {
+                "type": "actions",
+                "elements": [
+                    button("Refresh", ids.ACTION_REFRESH_BALANCE, "r"),
+                    button("Share in channel", ids.ACTION_SHARE, "balance"),
+                ],
+            },
+        ]
         await respond(text="balance", blocks=_sandbox(svc, blocks))
     elif word == "topup":
-        card = [section(f"<@{user}> asks for a top-up of *${rest}*"),
-                {"type": "actions", "elements": [
-                    button("Approve", ids.ACTION_TOPUP_APPROVE, f"{user}|{rest}", style="primary",
-                           confirm={"title": _text("Approve?"), "text": _text(f"Pay ${rest} now?"),
-                                    "confirm": _text("Pay"), "deny": _text("Back")}),
-                    button("Deny", ids.ACTION_TOPUP_DENY, f"{user}|{rest}", style="danger")]}]  # fmt: skip
+        card = [
+            section(f"<@{user}> asks for a top-up of *${rest}*"),
+            {
+                "type": "actions",
+                "elements": [
+                    button(
+                        "Approve",
+                        ids.ACTION_TOPUP_APPROVE,
+                        f"{user}|{rest}",
+                        style="primary",
+                        confirm={
+                            "title": _text("Approve?"),
+                            "text": _text(f"Pay ${rest} now?"),
+                            "confirm": _text("Pay"),
+                            "deny": _text("Back"),
+                        },
+                    ),
+                    button("Deny", ids.ACTION_TOPUP_DENY, f"{user}|{rest}", style="danger"),
+                ],
+            },
+        ]
         await client.chat_postMessage(channel="C0APPROVALS", text=f"Top-up of ${rest}", blocks=card)
         await respond(text="sent", blocks=_sandbox(svc, [section("Your request went to <#C0APPROVALS>.")]))
     elif word == "autorecharge":
         await client.views_open(trigger_id=body["trigger_id"], view=AUTORECHARGE_VIEW)
     elif word == "export":
-        await client.files_upload_v2(channel=body["channel_id"], filename="usage.csv", content=b"a,b\n1,2\n",
-                                     title="usage", initial_comment=f"<@{user}> here is the usage.")  # fmt: skip
+        await client.files_upload_v2(
+            channel=body["channel_id"],
+            filename="usage.csv",
+            content=b"a,b\n1,2\n",
+            title="usage",
+            initial_comment=f"<@{user}> here is the usage.",
+        )
     elif word == "crash":
         await svc.telnyx.balance()  # a crash in the middle of the work ...
         await asyncio.sleep(
@@ -163,8 +224,12 @@ async def approve(ack: Any, body: dict[str, Any], context: Any, client: Any) -> 
         outcome = f"approved by <@{body['user']['id']}>, paid ({paid.id})"
     except TelnyxError as err:
         outcome = f"not paid: {words.message(err)}"
-    await client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text=outcome,
-                             blocks=[section(f"Top-up of *${amount}* {outcome}")])  # fmt: skip
+    await client.chat_update(
+        channel=body["channel"]["id"],
+        ts=body["message"]["ts"],
+        text=outcome,
+        blocks=[section(f"Top-up of *${amount}* {outcome}")],
+    )
     await client.chat_postMessage(
         channel=requester, text=outcome, blocks=[section(f"Your top-up of ${amount}: {outcome}")]
     )
@@ -175,8 +240,14 @@ async def deny(ack: Any, body: dict[str, Any], client: Any, context: Any) -> Non
     """Deny: a modal asking for the reason."""
     await ack()
     where = json.dumps({"channel": body["channel"]["id"], "ts": body["message"]["ts"]})
-    view = {"type": "modal", "callback_id": ids.VIEW_TOPUP_DENY, "title": _text("Deny top-up"), "submit": _text("Deny"),
-            "private_metadata": where, "blocks": [field(ids.BLOCK_DENY_REASON, "Reason", {"type": "plain_text_input"})]}  # fmt: skip
+    view = {
+        "type": "modal",
+        "callback_id": ids.VIEW_TOPUP_DENY,
+        "title": _text("Deny top-up"),
+        "submit": _text("Deny"),
+        "private_metadata": where,
+        "blocks": [field(ids.BLOCK_DENY_REASON, "Reason", {"type": "plain_text_input"})],
+    }
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

@@ -37,8 +37,14 @@ as ada
     run = await run_script(script)
     assert run.code == 0, run.text
     helped = flat(run.answer("/telnyx help"))
-    for usage in ("/telnyx balance", "/telnyx invoices [N]", "/telnyx charges [breakdown] [period]",
-                  "/telnyx webhook <id>", "/telnyx autorecharge", "/telnyx topup <amount> [reason]"):  # fmt: skip
+    for usage in (
+        "/telnyx balance",
+        "/telnyx invoices [N]",
+        "/telnyx charges [breakdown] [period]",
+        "/telnyx webhook <id>",
+        "/telnyx autorecharge",
+        "/telnyx topup <amount> [reason]",
+    ):
         assert usage in helped
     balance = flat(run.answer("vera@#general> /telnyx balance"))
     assert "Telnyx account balance" in balance and "$384.60" in balance and "$884.60" in balance

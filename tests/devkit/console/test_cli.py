@@ -51,8 +51,12 @@ def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subp
     with (folder / "out.txt").open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "console", "--script", str(WALKTHROUGH)],
-            cwd=folder, env=clean_env(), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            cwd=folder,
+            env=clean_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     yield proc, folder
     if proc.poll() is None:
         proc.kill()
@@ -205,14 +209,27 @@ def test_the_readme_walkthrough_runs_and_exits_0(walkthrough: tuple[subprocess.P
     assert "SANDBOX: every answer comes from the built-in sandbox account" in out
     assert "✗" not in out  # no console error anywhere
     for seen in (
-        "Telnyx account balance", "Telnyx invoices", "Grand total", "Usage: messaging",
-        "Failures by endpoint and cause", "Webhook delivery: message.finalized", "Your access",
-        '⚠ Recharge when balance is below: "a hundred" is not an amount: write it in digits', "Auto-recharge saved",
-        "You may not approve a top-up.", "✅ Paid", "Telnyx · DM with Rita Requester", "⛔ Denied",
-        "Alert rule added: Low available credit", "Telnyx in #alerts", "Available credit is",
-        "acknowledged by @Vera Viewer", "Home tab of Telnyx", "Alerts firing: 1",
+        "Telnyx account balance",
+        "Telnyx invoices",
+        "Grand total",
+        "Usage: messaging",
+        "Failures by endpoint and cause",
+        "Webhook delivery: message.finalized",
+        "Your access",
+        '⚠ Recharge when balance is below: "a hundred" is not an amount: write it in digits',
+        "Auto-recharge saved",
+        "You may not approve a top-up.",
+        "✅ Paid",
+        "Telnyx · DM with Rita Requester",
+        "⛔ Denied",
+        "Alert rule added: Low available credit",
+        "Telnyx in #alerts",
+        "Available credit is",
+        "acknowledged by @Vera Viewer",
+        "Home tab of Telnyx",
+        "Alerts firing: 1",
         "Top-ups waiting for approval: none.",
-    ):  # fmt: skip
+    ):
         assert seen in out, seen
     [csv] = (folder / "downloads").glob("telnyx-charges-*.csv")
     assert f"saved to downloads/{csv.name}" in out

@@ -13,10 +13,15 @@ def opt(label: str, value: str) -> dict:
 
 def view(*elements: dict, optional: bool = False) -> dict:
     blocks = [
-        {"type": "input", "block_id": f"b{i}", "optional": optional,
-         "label": {"type": "plain_text", "text": f"Field {i}"}, "element": {"action_id": "value", **el}}
+        {
+            "type": "input",
+            "block_id": f"b{i}",
+            "optional": optional,
+            "label": {"type": "plain_text", "text": f"Field {i}"},
+            "element": {"action_id": "value", **el},
+        }
         for i, el in enumerate(elements)
-    ]  # fmt: skip
+    ]
     return {
         "type": "modal",
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}, *blocks],
@@ -31,8 +36,9 @@ def one(element: dict, typed: str, *, optional: bool = False) -> dict:
 def test_questions_follow_the_input_blocks() -> None:
     qs = questions(view({"type": "plain_text_input"}, {"type": "number_input", "min_value": "1"}))
     assert [(q.block_id, q.action_id, q.label, q.kind) for q in qs] == [
-        ("b0", "value", "Field 0", "plain_text_input"), ("b1", "value", "Field 1", "number_input")
-    ]  # fmt: skip
+        ("b0", "value", "Field 0", "plain_text_input"),
+        ("b1", "value", "Field 1", "number_input"),
+    ]
     assert qs[1].prompt() == "  Field 1 [number, 1 to …]: "
 
 

@@ -181,12 +181,23 @@ async def test_the_real_account_is_announced_and_every_payment_is_asked(run_scri
 
 def test_console_settings_keep_the_users_telnyx_account_and_tuning() -> None:
     user = Settings.from_mapping(
-        {"TELNYX_API_KEY": "KEYREAL", "TELNYX_BASE_URL": "http://127.0.0.1:9/v2", "CACHE_TTL_SECONDS": "0",
-         "LOW_BALANCE_THRESHOLD": "75.5", "ACCESS_POLICY": str(policy_path())}
-    )  # fmt: skip
-    mapping = console_mapping(user, slack_api_url="http://127.0.0.1:1/api/", bot_token="xoxb-x", signing_secret="s",
-                              database_url="sqlite+aiosqlite:////tmp/x.db", telnyx_base_url=user.telnyx_base_url,
-                              telnyx_api_key="KEYREAL")  # fmt: skip
+        {
+            "TELNYX_API_KEY": "KEYREAL",
+            "TELNYX_BASE_URL": "http://127.0.0.1:9/v2",
+            "CACHE_TTL_SECONDS": "0",
+            "LOW_BALANCE_THRESHOLD": "75.5",
+            "ACCESS_POLICY": str(policy_path()),
+        }
+    )
+    mapping = console_mapping(
+        user,
+        slack_api_url="http://127.0.0.1:1/api/",
+        bot_token="xoxb-x",
+        signing_secret="s",
+        database_url="sqlite+aiosqlite:////tmp/x.db",
+        telnyx_base_url=user.telnyx_base_url,
+        telnyx_api_key="KEYREAL",
+    )
     settings = Settings.from_mapping(mapping)
     assert settings.telnyx_base_url == "http://127.0.0.1:9/v2" and settings.cache_ttl_seconds == 0
     assert (

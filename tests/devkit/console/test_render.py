@@ -76,16 +76,29 @@ def test_dates_read_in_the_readers_zone() -> None:
 def test_message_panel_says_who_sees_it_and_numbers_every_button() -> None:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Webhook deliveries"}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Failed*\n3"}, {"type": "mrkdwn", "text": "*OK*\n9"}]},
-        section("`message.finalized` to example.com", accessory=button("Diagnose", "webhook_detail", value="d1")),
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": "*Failed*\n3"}, {"type": "mrkdwn", "text": "*OK*\n9"}],
+        },
+        section(
+            "`message.finalized` to example.com", accessory=button("Diagnose", "webhook_detail", value="d1")
+        ),
         {"type": "divider"},
-        {"type": "actions", "elements": [
-            button("Refresh", "refresh", value="r"),
-            button("Portal", "link", url="https://portal.telnyx.com"),
-            button("Delete", "delete", style="danger", confirm={"title": {"type": "plain_text", "text": "Sure?"}}),
-        ]},
+        {
+            "type": "actions",
+            "elements": [
+                button("Refresh", "refresh", value="r"),
+                button("Portal", "link", url="https://portal.telnyx.com"),
+                button(
+                    "Delete",
+                    "delete",
+                    style="danger",
+                    confirm={"title": {"type": "plain_text", "text": "Sure?"}},
+                ),
+            ],
+        },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Fetched by <@U0FIN1>"}]},
-    ]  # fmt: skip
+    ]
     message = Message(
         channel="C0GENERAL", ts="1.1", text="fallback", blocks=blocks, user="U0BOT", ephemeral_to="U0FIN1"
     )
@@ -97,8 +110,11 @@ def test_message_panel_says_who_sees_it_and_numbers_every_button() -> None:
     assert "[8] Refresh  [9] Portal ↗ https://portal.telnyx.com  [10] Delete (asks to confirm)" in text
     assert "Fetched by @Fred Finance" in text and "fallback" not in text
     assert [(b.number, b.label, b.value) for b in shown.buttons] == [
-        (7, "Diagnose", "d1"), (8, "Refresh", "r"), (9, "Portal", None), (10, "Delete", None)
-    ]  # fmt: skip
+        (7, "Diagnose", "d1"),
+        (8, "Refresh", "r"),
+        (9, "Portal", None),
+        (10, "Delete", None),
+    ]
     assert shown.buttons[3].confirm == {"title": {"type": "plain_text", "text": "Sure?"}}
 
 
@@ -120,20 +136,43 @@ def test_audiences_changes_files_and_the_real_account_mark() -> None:
 
 def test_modal_shows_inputs_their_values_and_inline_errors() -> None:
     view = {
-        "id": "V1", "type": "modal", "title": {"type": "plain_text", "text": "Auto-recharge"},
-        "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
+        "id": "V1",
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Auto-recharge"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section("Changes apply at once."),
-            {"type": "input", "block_id": "thr", "label": {"type": "plain_text", "text": "Threshold"},
-             "hint": {"type": "plain_text", "text": "USD, two decimals"},
-             "element": {"type": "number_input", "action_id": "value", "is_decimal_allowed": True,
-                         "min_value": "0", "max_value": "10000", "initial_value": "100.00"}},
-            {"type": "input", "block_id": "pref", "optional": True, "label": {"type": "plain_text", "text": "Pay with"},
-             "element": {"type": "static_select", "action_id": "value", "options": [
-                 {"text": {"type": "plain_text", "text": "Card"}, "value": "credit_paypal"},
-                 {"text": {"type": "plain_text", "text": "ACH"}, "value": "ach"}]}},
+            {
+                "type": "input",
+                "block_id": "thr",
+                "label": {"type": "plain_text", "text": "Threshold"},
+                "hint": {"type": "plain_text", "text": "USD, two decimals"},
+                "element": {
+                    "type": "number_input",
+                    "action_id": "value",
+                    "is_decimal_allowed": True,
+                    "min_value": "0",
+                    "max_value": "10000",
+                    "initial_value": "100.00",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "pref",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Pay with"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [
+                        {"text": {"type": "plain_text", "text": "Card"}, "value": "credit_paypal"},
+                        {"text": {"type": "plain_text", "text": "ACH"}, "value": "ach"},
+                    ],
+                },
+            },
         ],
-    }  # fmt: skip
+    }
     text = text_of(render_view(view, LOOK).renderable)
     assert "modal: Auto-recharge" in text and "Changes apply at once." in text
     assert "Threshold  [number, 0 to 10000, now 100.00]" in text and "USD, two decimals" in text

@@ -23,8 +23,22 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 def test_flags_become_a_config() -> None:
-    args = parse("--port", "0", "--api-key", "KEYX", "--seed", "3", "--latency", "0.2", "--jitter", "0.1",
-                 "--fault", "/v2/balance=503", "--fault", "/v2/invoices=429")  # fmt: skip
+    args = parse(
+        "--port",
+        "0",
+        "--api-key",
+        "KEYX",
+        "--seed",
+        "3",
+        "--latency",
+        "0.2",
+        "--jitter",
+        "0.1",
+        "--fault",
+        "/v2/balance=503",
+        "--fault",
+        "/v2/invoices=429",
+    )
     cfg = config_from_args(args)
     assert (cfg.port, cfg.api_key, cfg.seed, cfg.strict) == (0, "KEYX", 3, True)
     assert cfg.faults == {
@@ -51,9 +65,17 @@ def test_a_bad_pace_flag_is_refused(bad: str, capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.parametrize(
     "bad",
-    ["/v2/balance", "balance=503", "/v2/balance=abc", "/v2/balance=418", "/balance=503", "/v2/balances=503",
-     "/v2/invoices/inv_1/pdf=503", "/_sandbox/faults=503"],
-)  # fmt: skip
+    [
+        "/v2/balance",
+        "balance=503",
+        "/v2/balance=abc",
+        "/v2/balance=418",
+        "/balance=503",
+        "/v2/balances=503",
+        "/v2/invoices/inv_1/pdf=503",
+        "/_sandbox/faults=503",
+    ],
+)
 def test_bad_fault_flags_are_refused(bad: str) -> None:
     with pytest.raises(SystemExit):
         parse("--fault", bad)
@@ -68,14 +90,24 @@ def test_a_fault_path_some_request_can_start_with_is_taken(path: str) -> None:
 
 @pytest.mark.parametrize(
     ("flag", "says"),
-    [("/balance=503", "`/balance` is not a path of the Telnyx API; did you mean `/v2/balance`?"),
-     ("/v2/no_such_thing=503", "`/v2/no_such_thing` is not a path of the Telnyx API.")],
-)  # fmt: skip
+    [
+        ("/balance=503", "`/balance` is not a path of the Telnyx API; did you mean `/v2/balance`?"),
+        ("/v2/no_such_thing=503", "`/v2/no_such_thing` is not a path of the Telnyx API."),
+    ],
+)
 async def test_a_fault_that_can_never_match_stops_the_start_with_the_right_form(flag: str, says: str) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sandbox", "--port", "0", "--fault", flag,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "sandbox",
+        "--port",
+        "0",
+        "--fault",
+        flag,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         out, err = await asyncio.wait_for(process.communicate(), 30)
     finally:
@@ -91,9 +123,17 @@ async def test_a_fault_that_can_never_match_stops_the_start_with_the_right_form(
 
 async def test_serves_until_interrupted() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "devkit.sandbox", "--port", "0", "--api-key", "KEYCLI", "--fault", "/v2/balance=503",
+        sys.executable,
+        "-m",
+        "devkit.sandbox",
+        "--port",
+        "0",
+        "--api-key",
+        "KEYCLI",
+        "--fault",
+        "/v2/balance=503",
         stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     try:
         assert process.stdout is not None
         first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()

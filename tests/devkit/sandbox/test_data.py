@@ -146,8 +146,11 @@ def assert_consistent(summary: dict, breakdown: dict) -> None:
     assert mrc == Decimal(total["new_mrc"]) + Decimal(total["existing_mrc"])
     assert otc == Decimal(total["new_otc"])
     lines = summary["summary"]["lines"]
-    numbers = sum(line["new_this_month"]["quantity"] + line["existing_this_month"]["quantity"]
-                  for line in lines if line["type"] == "comparative")  # fmt: skip
+    numbers = sum(
+        line["new_this_month"]["quantity"] + line["existing_this_month"]["quantity"]
+        for line in lines
+        if line["type"] == "comparative"
+    )
     assert numbers == len(breakdown["results"])
     other = sum((Decimal(line["amount"]) for line in lines if line["type"] == "simple"), Decimal(0))
     adjustments = sum((Decimal(a["amount"]) for a in summary["summary"]["adjustments"]), Decimal(0))
