@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,6 +25,17 @@ if TYPE_CHECKING:
     from bot.telnyx_client import TelnyxGateway
 
 logger = logging.getLogger(__name__)
+BOLT_LOGGER = "bolt"
+
+
+def _not_the_token_notice(record: logging.LogRecord) -> bool:
+    """Bolt warns "As you gave `client` as well, `token` will be unused." whenever SLACK_BOT_TOKEN is in the
+    environment, which is how the bot is configured: the client the bot passes carries that same token, so
+    the warning, logged at every start, only alarms whoever reads the log."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger(BOLT_LOGGER).addFilter(_not_the_token_notice)
 
 
 def make_slack_client(settings: Settings) -> AsyncWebClient:
@@ -120,7 +132,7 @@ def create_app(
         signing_secret=secret or "",
         # Socket Mode requests are not signed; HTTP mode always verifies (see bot/server.py).
         request_verification_enabled=secret is not None,
-        logger=logging.getLogger("bolt"),
+        logger=logging.getLogger(BOLT_LOGGER),
     )
 
     @app.middleware

@@ -1,5 +1,6 @@
 """What a platform and Prometheus see over HTTP: /healthz, /readyz (each check failing for real), /metrics."""
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from bot import ids
 from bot.services import SocketModeState
 from bot.store import OutboxRow, utcnow
 from devkit.sandbox import Fault
-from tests.app.harness import Bot, running_bot, text_of
+from tests.app.harness import TOKEN, Bot, running_bot, text_of
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 ALICE, REQUESTER, FIN1 = "U0ALICE", "U0REQUEST", "U0FIN1"
@@ -218,3 +219,15 @@ async def test_each_command_outcome_is_counted_under_its_subcommand(tmp_path, mo
         frozenset({("subcommand", "balance"), ("outcome", "telnyx_error")}): 1,
         frozenset({("subcommand", "whoami"), ("outcome", "error")}): 1,
     }
+
+
+async def test_a_start_with_the_token_in_the_environment_logs_no_bolt_warning(tmp_path, monkeypatch, caplog):
+    """SLACK_BOT_TOKEN in the environment (how the bot is configured) used to make Bolt warn at every start
+    that the token "will be unused": the bot's client carries it. That one notice is filtered, nothing else."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    with caplog.at_level(logging.WARNING):
+        async with running_bot(tmp_path) as bot:
+            await bot.command("balance")
+            logging.getLogger("bolt").warning("another Bolt warning")
+    assert "will be unused" not in caplog.text
+    assert "another Bolt warning" in caplog.text  # the filter drops that notice only
