@@ -68,6 +68,7 @@ class Options:
     export: bool = True
     sandbox: bool = True
     profile: Path | None = None
+    starts: int = 6  # more starts of each server for the start-up median (bench.slack_bench.start_times)
 
 
 def revision() -> str:
@@ -116,6 +117,7 @@ async def run_all(options: Options) -> dict[str, Any]:
                 cache_ttl=options.cache_ttl,
                 profile=options.profile,
                 flood=options.flood,
+                starts=options.starts,
             )
             criteria += slack_criteria(results["slack"]) + flood_criteria(results["slack"])
             criteria += footprint_criteria(results["slack"])
@@ -211,6 +213,9 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="concurrent commands per burst (default 500)")
     parser.add_argument(
+        "--starts", type=int, default=6, help="more starts of each server for the start-up median (default 6)"
+    )
+    parser.add_argument(
         "--flood",
         type=int,
         default=1000,
@@ -253,6 +258,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
         export=not args.no_export and bool(sizes),
         sandbox=not args.no_sandbox,
         profile=args.out.resolve() / "bot.prof" if args.profile else None,
+        starts=args.starts,
     )
     return options, args.out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ SIZES = (400, 800)
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, Any]:
-    options = Options(n=N, flood=FLOOD, latency=0.01, jitter=0.0, export_sizes=SIZES, sandbox_requests=300)
+    options = Options(
+        n=N, flood=FLOOD, latency=0.01, jitter=0.0, export_sizes=SIZES, sandbox_requests=300, starts=1
+    )
     return asyncio.run(run_all(options))
 
 
@@ -37,6 +40,9 @@ def test_both_servers_ack_and_reply_to_every_command(results: dict[str, Any]) ->
     for kind in ("baseline", "bot"):
         server = slack[kind]
         assert server["startup_s"] > 0 and server["first_ack_ms"] > 0
+        # the bursts' start and one more (starts=1): the figure is their median
+        samples = server["startup_samples_s"]
+        assert len(samples) == 2 and server["startup_s"] == round(statistics.median(samples), 3)
         assert 0 < server["idle_rss_mb"] <= server["peak_rss_mb"]
         for name in ("balance", "mix"):
             burst = server["bursts"][name]
