@@ -490,9 +490,10 @@ class Approvals:
 
 
 def _doubtful(exc: TelnyxError) -> PaymentOutcomeUnknown:
-    """The payment's doubt: the gateway's own, or (any other Telnyx error mid-send) no answer came back."""
+    """The payment's doubt: the gateway's own; for any other Telnyx error mid-send, the status Telnyx
+    answered, or an unexpected error (nothing says whether the payment left)."""
     if isinstance(exc, PaymentOutcomeUnknown):
         return exc
     if exc.status is not None:
         return PaymentOutcomeUnknown(Doubt.HTTP_STATUS, status=exc.status)
-    return PaymentOutcomeUnknown(Doubt.NO_ANSWER)
+    return PaymentOutcomeUnknown(Doubt.UNEXPECTED)

@@ -171,7 +171,7 @@ async def test_a_viewer_cannot_approve_deny_or_edit(
         (
             "unavailable",
             S.OUTCOME_UNKNOWN,
-            "The payment was sent to Telnyx, but no answer came back: the amount",
+            "An unexpected error happened while the payment was being sent to Telnyx: the amount may or may not",
         ),
         ("unknown", S.OUTCOME_UNKNOWN, "The payment was sent to Telnyx, but no answer came back"),
     ],
