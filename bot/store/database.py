@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, inspect, select, text, update
+from sqlalchemy import Connection, Table, event, insert, inspect, select, text, update
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -107,8 +107,9 @@ async def create_schema(engine: AsyncEngine) -> int:
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
-        if await conn.run_sync(_tables_missing):
-            await conn.run_sync(Base.metadata.create_all)
+        missing = await conn.run_sync(_missing_tables)
+        if missing:
+            await conn.run_sync(Base.metadata.create_all, tables=missing, checkfirst=False)
         version = await _upgrade(conn)
         present = set((await conn.execute(select(LockRow.name))).scalars())
         for name in LOCK_NAMES:
@@ -117,11 +118,11 @@ async def create_schema(engine: AsyncEngine) -> int:
     return version
 
 
-def _tables_missing(conn: Connection) -> bool:
-    """Whether any of the bot's tables is missing: one query on a database that has them all, where
-    `create_all` asks about each table in turn (a restart is the common case)."""
+def _missing_tables(conn: Connection) -> list[Table]:
+    """The bot's tables the database lacks, in dependency order: one query, where `create_all` would ask
+    about each table in turn (a restart finds them all; a first start, none)."""
     present = set(inspect(conn).get_table_names())
-    return any(table.name not in present for table in Base.metadata.sorted_tables)
+    return [table for table in Base.metadata.sorted_tables if table.name not in present]
 
 
 async def _upgrade(conn: AsyncConnection) -> int:
