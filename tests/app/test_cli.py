@@ -27,6 +27,12 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     return {**clean, "PYTHONPATH": str(ROOT), **extra}
 
 
+def _wired(slack: FakeSlack, sandbox: Sandbox, **more: str) -> dict[str, str]:
+    """`_env` for a bot wired to this fake Slack and sandbox, with the bot token and Telnyx key they expect."""
+    settings = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.api_url, "TELNYX_API_KEY": KEY}
+    return _env({**settings, "TELNYX_BASE_URL": sandbox.base_url, **more})
+
+
 async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -49,14 +55,7 @@ async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, st
 
 async def test_check_reports_ok_for_slack_and_telnyx(tmp_path):
     async with Sandbox(SandboxConfig(api_key=KEY)) as sandbox, FakeSlack(bot_token=TOKEN) as slack:
-        env = _env(
-            {
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_API_URL": slack.api_url,
-                "TELNYX_API_KEY": KEY,
-                "TELNYX_BASE_URL": sandbox.base_url,
-            }
-        )
+        env = _wired(slack, sandbox)
         code, out = await _run(["check"], env, tmp_path)
     assert code == 0, out
     assert "configuration: OK" in out and "slack auth.test: OK" in out and "telnyx GET /balance: OK" in out
@@ -98,15 +97,8 @@ async def test_http_mode_finishes_in_flight_work_on_sigterm_then_exits_0(tmp_pat
         Sandbox(SandboxConfig(api_key=KEY, faults=faults)) as sandbox,
         FakeSlack(bot_token=TOKEN) as slack,
     ):
-        env = _env(
-            {
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "TELNYX_API_KEY": KEY,
-                "TELNYX_BASE_URL": sandbox.base_url,
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            }
+        env = _wired(
+            slack, sandbox, SLACK_SIGNING_SECRET=SECRET, DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}"
         )
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -150,15 +142,8 @@ async def test_socket_mode_answers_a_command_then_exits_0_on_sigterm(tmp_path):
         Sandbox(SandboxConfig(api_key=KEY)) as sandbox,
         FakeSlack(bot_token=TOKEN, app_token="xapp-1-test") as slack,
     ):
-        env = _env(
-            {
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_APP_TOKEN": "xapp-1-test",
-                "SLACK_API_URL": slack.api_url,
-                "TELNYX_API_KEY": KEY,
-                "TELNYX_BASE_URL": sandbox.base_url,
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            }
+        env = _wired(
+            slack, sandbox, SLACK_APP_TOKEN="xapp-1-test", DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}"
         )
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -270,15 +255,8 @@ async def test_a_token_slack_refuses_stops_the_start_with_one_line_and_exit_2(
 async def test_a_revoked_bot_token_is_named_with_its_reason(tmp_path):
     async with Sandbox(SandboxConfig(api_key=KEY)) as sandbox, FakeSlack(bot_token=TOKEN) as slack:
         slack.fail_next("auth.test", "token_revoked")
-        env = _env(
-            {
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "TELNYX_API_KEY": KEY,
-                "TELNYX_BASE_URL": sandbox.base_url,
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            }
+        env = _wired(
+            slack, sandbox, SLACK_SIGNING_SECRET=SECRET, DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}"
         )
         code, out, took = await _until_exit(["run", "--http", "--port", "0"], env, tmp_path)
     assert code == 2 and took < 15, out
